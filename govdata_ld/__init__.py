@@ -1,0 +1,111 @@
+"""govdata-ld: government data catalogs as linked data, after the Guiyang Measures.
+
+>>> import govdata_ld
+>>> with govdata_ld.open_catalog("memory") as catalog:
+...     len(catalog.run("organs"))
+0
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .catalog import Catalog, Stats, StatRow, open_catalog
+from .codes import (
+    AdminLevel,
+    BasicDatabase,
+    Category,
+    CodeEnum,
+    DistributionKind,
+    Format,
+    FundingKind,
+    Grade,
+    ItemDataType,
+    OpenAttribute,
+    OrganKind,
+    Platform,
+    ShareAttribute,
+    ShareMode,
+    Theme,
+    UpdateCycle,
+    WorkflowDecision,
+    WorkflowState,
+)
+from .errors import (
+    ConfigurationError,
+    GovDataError,
+    InputError,
+    ParameterError,
+    QueryError,
+    ResourceNotFoundError,
+    StoreError,
+    StoreInUseError,
+)
+from .graphs import WriteSummary
+from .identifiers import complete_uscc, is_valid_uscc, uscc_check_character
+from .namespaces import GD
+from .records import (
+    ContactPoint,
+    DataItem,
+    Distribution,
+    Entry,
+    InformationSystem,
+    LeadAuthority,
+    Organ,
+    Period,
+    ThemeLead,
+)
+from .results import SelectResult
+from .settings import Settings
+
+try:
+    __version__ = version("govdata-ld")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "GD",
+    "AdminLevel",
+    "BasicDatabase",
+    "Catalog",
+    "Category",
+    "CodeEnum",
+    "ConfigurationError",
+    "ContactPoint",
+    "DataItem",
+    "Distribution",
+    "DistributionKind",
+    "Entry",
+    "Format",
+    "FundingKind",
+    "GovDataError",
+    "Grade",
+    "InformationSystem",
+    "InputError",
+    "ItemDataType",
+    "LeadAuthority",
+    "OpenAttribute",
+    "Organ",
+    "OrganKind",
+    "ParameterError",
+    "Period",
+    "Platform",
+    "QueryError",
+    "ResourceNotFoundError",
+    "SelectResult",
+    "Settings",
+    "ShareAttribute",
+    "ShareMode",
+    "StatRow",
+    "Stats",
+    "StoreError",
+    "StoreInUseError",
+    "Theme",
+    "ThemeLead",
+    "UpdateCycle",
+    "WorkflowDecision",
+    "WorkflowState",
+    "WriteSummary",
+    "complete_uscc",
+    "is_valid_uscc",
+    "open_catalog",
+    "uscc_check_character",
+]

@@ -1,0 +1,309 @@
+"""The Catalog: open a store, load files and records, query it, read entries back, count.
+
+>>> from govdata_ld import Catalog
+>>> with Catalog.open("memory") as catalog:
+...     catalog.run("totals").dicts()[0]["entries"].toPython()
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+from rdflib.term import Node
+
+from . import graphs, queries, resources, store
+from .errors import InputError
+from .graphs import Partition, WriteSummary
+from .iris import Minter
+from .mapping import from_graph, to_triples
+from .namespaces import GD, PREFIXES
+from .records import Entry, Organ, Record
+from .results import SelectResult
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+MEMORY = "memory"
+STAT_DIMENSIONS: dict[str, URIRef] = {
+    "provider": DCTERMS.publisher,
+    "category": GD.category,
+    "share attribute": GD.shareAttribute,
+    "open attribute": GD.openAttribute,
+    "grade": GD.grade,
+}
+"""What ``stats`` counts entries by: a name and the property counted."""
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """How many current entries have one value of a dimension."""
+
+    value: Node
+    label_zh: str | None
+    label_en: str | None
+    entries: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts of a catalog store: totals, and entries by provider, category, attributes, grade."""
+
+    totals: dict[str, int]
+    by: dict[str, tuple[StatRow, ...]]
+
+
+class Catalog:
+    """A catalog store: organs, information systems and entries as RDF in named graphs.
+
+    Open one with :meth:`open`; use it as a context manager so the store is flushed and released.
+    """
+
+    def __init__(self, backend: store.EmbeddedStore, settings: Settings) -> None:
+        self._store = backend
+        self.settings = settings
+        self.minter = Minter(settings.base_iri)
+        self._write_lock = threading.Lock()
+        self._ensure_vocabulary()
+
+    @classmethod
+    def open(cls, location: str | Path | None = None, *, settings: Settings | None = None) -> Catalog:
+        """Open a store: in memory (``None`` or ``"memory"``) or persistent in a directory.
+
+        Args:
+            location: ``"memory"``/None, or a directory (created when missing).
+            settings: deployment settings; :meth:`Settings.load` when None.
+
+        Raises:
+            StoreInUseError: another process holds the directory.
+            StoreError: the directory cannot be opened as a store.
+            ConfigurationError: the settings are invalid.
+        """
+        settings = settings or Settings.load()
+        if location is None or str(location) == MEMORY:
+            return cls(store.EmbeddedStore(), settings)
+        path = Path(location)
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(store.EmbeddedStore(path), settings)
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Flush written data to disk. The object should not be used afterwards."""
+        self._store.flush()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def load(self, *sources: str | Path, format: str | None = None) -> WriteSummary:
+        """Load RDF files (or ``"-"`` for standard input) in one all-or-nothing write.
+
+        Entries are upserted by resource code: a known code gets a new version (the old one
+        is kept), an unchanged description changes nothing. Organs, catalogs and other subjects
+        are replaced by the description the files give. Named graphs of TriG and N-Quads input
+        are written as given (a dump loads back as it was).
+
+        Args:
+            sources: file paths, or "-" for standard input.
+            format: a format name (see :data:`govdata_ld.store.FORMATS`); by extension when None.
+
+        Raises:
+            InputError: a file is missing, of unknown format or malformed (with file and line);
+                the store is unchanged.
+        """
+        parts = []
+        for source in sources:
+            name = str(source)
+            fmt = store.format_for(name, format or ("turtle" if name == "-" else None))
+            quads = store.parse(_read_bytes(name), fmt, source=name)
+            parts.append((name, graphs.partition(quads, self.minter, source=name)))
+        return self._write(parts)
+
+    def put(self, *records: Record) -> WriteSummary:
+        """Write typed records (organs, systems, lead assignments, entries) in one write.
+
+        Raises:
+            InputError: two records describe the same entry.
+        """
+        quads = [(s, p, o, None) for record in records for s, p, o in to_triples(record, self.minter)]
+        return self._write([("records", graphs.partition(quads, self.minter, source="records"))])
+
+    def _write(self, parts: list[tuple[str, Partition]]) -> WriteSummary:
+        merged = _merge(parts)
+        with self._write_lock:
+            entry_graphs = [self.minter.entry_graph(e) for e in merged.entries]
+            current: dict[URIRef, set[tuple[Node, Node, Node]]] = {}
+            if entry_graphs:
+                result = self._store.query(graphs.current_query(entry_graphs), {})
+                assert isinstance(result, SelectResult)
+                for g, s, p, o in result.rows:
+                    current.setdefault(g, set()).add((s, p, o))  # type: ignore[arg-type]
+            text, summary = graphs.plan(merged, current, self.minter)
+            if text:
+                self._store.update(text)
+        log.info(
+            "wrote %d statements: %d entries added, %d revised, %d unchanged",
+            summary.triples, len(summary.added), len(summary.revised), len(summary.unchanged),
+        )
+        return summary
+
+    def _ensure_vocabulary(self) -> None:
+        texts = resources.ontology_texts(self.settings.code_lists)
+        digest = hashlib.sha256("\0".join(texts[n] for n in sorted(texts)).encode()).hexdigest()
+        graph = self.minter.vocabulary_graph()
+        marker = (graph, DCTERMS.identifier, Literal(f"sha256:{digest}"))
+        if self._store.query(
+            "ASK { GRAPH ?g { ?g ?p ?o } }", {"g": graph, "p": marker[1], "o": marker[2]}
+        ):
+            return
+        triples = [marker]
+        for name, text in sorted(texts.items()):
+            triples += [q[:3] for q in store.parse(text.encode(), "turtle", source=f"ontology/{name}.ttl")]
+        self._store.update(graphs.replace_graph(graph, triples))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def query(
+        self, text: str, params: Mapping[str, Any] | None = None, *, name: str | None = None
+    ) -> SelectResult | Graph | bool:
+        """Run a read-only SPARQL query; parameters must be declared in its ``#+ param:`` header.
+
+        Args:
+            text: the query (SELECT, CONSTRUCT, ASK or DESCRIBE).
+            params: variable name -> value (an rdflib term, or text converted by the declared type).
+            name: how to name the query in errors.
+
+        Raises:
+            QueryError: an update, SERVICE, a syntax error or a failure while running.
+            ParameterError: an undeclared, missing or malformed parameter.
+        """
+        parsed = queries.parse(text, name or "query")
+        return self._store.query(text, parsed.bind(dict(params or {})), name=parsed.name)
+
+    def run(self, name: str, **params: Any) -> Any:
+        """Run a named query from ``queries/`` with keyword parameters.
+
+        Raises:
+            ResourceNotFoundError: no query has that name (the message lists those that exist).
+            ParameterError: a parameter is undeclared, missing or malformed.
+        """
+        named = queries.named(name)
+        return self._store.query(named.text, named.bind(params), name=name)
+
+    def entry(self, code: str) -> Entry:
+        """Read the current version of an entry back as a record.
+
+        Raises:
+            InputError: no entry has that code, or its description cannot be read as a record.
+        """
+        iri = self.minter.entry(code)
+        description = self._graph(self.minter.entry_graph(iri))
+        if not description:
+            raise InputError(f"no entry has resource code {code!r}")
+        return from_graph(description, iri, Entry, self.minter)  # type: ignore[no-any-return]
+
+    def organ(self, uscc: str) -> Organ:
+        """Read an organ back as a record.
+
+        Raises:
+            InputError: no organ has that code.
+        """
+        iri = self.minter.organ(uscc)
+        registry = self._graph(self.minter.registry_graph())
+        if (iri, None, None) not in registry:
+            raise InputError(f"no organ has unified social credit code {uscc!r}")
+        return from_graph(registry, iri, Organ, self.minter)  # type: ignore[no-any-return]
+
+    def versions(self, code: str) -> list[int]:
+        """The version numbers an entry has had, oldest first; empty for an unknown code."""
+        result = self.run("entry_versions", entry=self.minter.entry(code))
+        return sorted(int(str(v)) for v in result.column("version"))
+
+    def stats(self) -> Stats:
+        """Count organs, systems and entries, and entries by provider, category, attributes, grade."""
+        totals_row = self.run("totals").dicts()[0]
+        totals = {k: int(v.toPython()) for k, v in totals_row.items()}
+        by = {}
+        for label, predicate in STAT_DIMENSIONS.items():
+            rows = self.run("count_entries_by", dimension=predicate).dicts()
+            by[label] = tuple(
+                StatRow(
+                    r["value"],
+                    _text(r.get("label_zh")),
+                    _text(r.get("label_en")),
+                    int(r["entries"].toPython()),
+                )
+                for r in rows
+            )
+        return Stats(totals, by)
+
+    def dump(self, format: str = "trig", *, vocabulary: bool = False) -> bytes:
+        """Serialize the store's named graphs (the vocabulary graph only when asked).
+
+        Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) merge the graphs.
+
+        Raises:
+            InputError: the format is unknown.
+        """
+        if format not in store.FORMATS:
+            raise InputError(f"unknown format {format!r}; known: {', '.join(store.FORMATS)}")
+        skip = None if vocabulary else self.minter.vocabulary_graph()
+        statements = (q for q in self._store.quads() if q[3] != skip)
+        return store.serialize(statements, format, PREFIXES)
+
+    def __len__(self) -> int:
+        """Statements in the store, the vocabulary included."""
+        return len(self._store)
+
+    def _graph(self, name: URIRef) -> Graph:
+        graph = Graph()
+        for s, p, o, _ in self._store.quads(name):
+            graph.add((s, p, o))
+        return graph
+
+
+def open_catalog(location: str | Path | None = None, *, settings: Settings | None = None) -> Catalog:
+    """Open a :class:`Catalog` (same as :meth:`Catalog.open`)."""
+    return Catalog.open(location, settings=settings)
+
+
+def _merge(parts: Iterable[tuple[str, Partition]]) -> Partition:
+    merged = Partition()
+    seen: dict[URIRef, str] = {}
+    for source, part in parts:
+        for entry, triples in part.entries.items():
+            if entry in seen:
+                raise InputError(f"entry {entry} is described twice (also in {seen[entry]})", source=source)
+            seen[entry] = source
+            merged.entries[entry] = triples
+        merged.registry += part.registry
+        for g, triples in part.restored.items():
+            merged.restored.setdefault(g, []).extend(triples)
+    return merged
+
+
+def _read_bytes(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read file", source=source) from exc
+
+
+def _text(term: Node | None) -> str | None:
+    return None if term is None else str(term)
+

@@ -1,0 +1,95 @@
+"""The exception hierarchy: every error the library raises derives from :class:`GovDataError`.
+
+Non-conformance of a catalog is a result, not an exception; exceptions are for failures: input
+that cannot be read, a name that does not exist, a store that cannot be opened or written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class GovDataError(Exception):
+    """Root of every error raised by govdata-ld."""
+
+
+class ConfigurationError(GovDataError):
+    """A configuration file or setting is invalid.
+
+    Attributes:
+        source: the configuration file, when there is one.
+    """
+
+    def __init__(self, message: str, *, source: Path | None = None) -> None:
+        super().__init__(f"{source}: {message}" if source else message)
+        self.source = source
+
+
+class ResourceNotFoundError(GovDataError, LookupError):
+    """A named ontology, shapes or query file does not exist.
+
+    Attributes:
+        kind: "ontology", "shapes" or "queries".
+        name: the name asked for.
+        available: the names that exist.
+    """
+
+    def __init__(self, kind: str, name: str, *, available: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.available = sorted(available)
+        super().__init__(
+            f"no {kind} named {name!r}; available: {', '.join(self.available) or '(none)'}"
+        )
+
+
+class InputError(GovDataError, ValueError):
+    """Input that cannot be read: a missing file, an unknown format, a syntax error, a bad value.
+
+    Attributes:
+        source: the file (or "-" for standard input, or a parameter name) the input came from.
+        line: 1-based line of the error, when known.
+        column: 1-based column of the error, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.column = column
+        self.detail = message
+        where = source or ""
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class QueryError(GovDataError):
+    """A SPARQL query that is refused (an update, SERVICE, LOAD) or fails to parse or run.
+
+    Attributes:
+        name: the named query or file the text came from, when known.
+    """
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(f"{name}: {message}" if name else message)
+
+
+class ParameterError(QueryError):
+    """A query parameter that is unknown, missing or of the wrong type."""
+
+
+class StoreError(GovDataError):
+    """A store that cannot be opened, read or written; the store is left as it was."""
+
+
+class StoreInUseError(StoreError):
+    """The store directory is held by another process."""

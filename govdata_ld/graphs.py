@@ -1,0 +1,232 @@
+"""The named-graph layout, and how a batch of statements becomes one atomic write.
+
+Layout (documented in ``docs/graphs.md``); nothing is kept in the default graph:
+
+* ``{base}graph/vocabulary``: the ontology, code lists and provisions of the Measures;
+* ``{base}graph/registry``: organs, their catalogs, information systems, lead assignments;
+* one graph per entry, named by the entry's IRI: the current version of its description, the
+  nodes it owns (data items, distributions, contact points, period) and its catalog memberships;
+* ``{entry}/version/{n}``: earlier versions of an entry, kept when a new version replaces them.
+
+A write is planned in full (parsed, partitioned, compared with the store) before one SPARQL
+update carries it, so a failure anywhere leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import RDF, BNode, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS
+from rdflib.term import Node
+
+from .errors import InputError
+from .iris import Minter
+from .namespaces import GD
+from .sparql_values import fill
+from .store import Quad
+
+Triple = tuple[Node, Node, Node]
+
+# Objects of these predicates belong to the entry that points at them (unless they are entries
+# or organs themselves), as do blank nodes and IRIs minted under the entry's own IRI.
+OWNED_BY_ENTRY = frozenset(
+    {GD.dataItem, DCAT.distribution, DCTERMS.temporal, DCAT.contactPoint, GD.internalContactPoint}
+)
+
+# Templates of the write; sparql_values.fill puts the terms in place of {values}.
+_ARCHIVE = "INSERT { GRAPH ?h { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+_DELETE = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+_INSERT = "INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
+_CURRENT = "SELECT ?g ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+
+
+@dataclass
+class Partition:
+    """Statements sorted into the graphs they belong to."""
+
+    entries: dict[URIRef, list[Triple]] = field(default_factory=dict)
+    registry: list[Triple] = field(default_factory=list)
+    restored: dict[URIRef, list[Triple]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What a write did.
+
+    Attributes:
+        added: codes of entries that did not exist before.
+        revised: codes of entries that got a new version (their old one is kept).
+        unchanged: codes of entries whose description was already current.
+        registry_subjects: how many organs, catalogs, systems and other subjects were (re)described.
+        restored_graphs: named graphs written as they were given (TriG, N-Quads).
+        triples: statements in the write.
+    """
+
+    added: tuple[str, ...] = ()
+    revised: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    registry_subjects: int = 0
+    restored_graphs: int = 0
+    triples: int = 0
+
+
+def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partition:
+    """Sort parsed statements into entry graphs, the registry and restored named graphs.
+
+    Raises:
+        InputError: an entry without exactly one resource code, or named by an IRI that is not
+            the one minted from its code (the same code must always name the same entry).
+    """
+    result = Partition()
+    by_subject: dict[Node, list[Triple]] = defaultdict(list)
+    for s, p, o, g in quads:
+        if g is not None:
+            result.restored.setdefault(g, []).append((s, p, o))
+        else:
+            by_subject[s].append((s, p, o))
+    entries = [s for s, ts in by_subject.items() if (s, RDF.type, GD.DataResource) in ts]
+    agents = {s for s, ts in by_subject.items() if (s, RDF.type, GD.AdministrativeOrgan) in ts}
+    owned: dict[Node, URIRef] = {}
+    for entry in entries:
+        _check_name(entry, by_subject[entry], minter, source)
+        owned[entry] = entry  # type: ignore[assignment]
+        queue: deque[Node] = deque([entry])
+        while queue:
+            node = queue.popleft()
+            for _, p, o in sorted(by_subject.get(node, ()), key=_order_key):
+                if o in owned or o in agents or o not in by_subject:
+                    continue
+                if isinstance(o, BNode) or p in OWNED_BY_ENTRY or str(o).startswith(f"{entry}/"):
+                    owned[o] = entry  # type: ignore[assignment]
+                    queue.append(o)
+    skolem = _skolemise(owned)
+    for entry in entries:
+        result.entries[entry] = []  # type: ignore[index]
+    for subject, triples in by_subject.items():
+        for s, p, o in triples:
+            s2, o2 = skolem.get(s, s), skolem.get(o, o)
+            if s in owned:
+                result.entries[owned[s]].append((s2, p, o2))
+            elif p == DCAT.dataset and o in result.entries:
+                result.entries[o].append((s2, p, o2))  # type: ignore[index]
+            else:
+                result.registry.append((s2, p, o2))
+    return result
+
+
+def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter) -> tuple[str, WriteSummary]:
+    """Turn a partition into one SPARQL update, given the current graphs of the touched entries.
+
+    Args:
+        part: the statements to write.
+        current: entry graph -> its present triples (absent for new entries).
+        minter: the deployment's IRIs.
+
+    Returns:
+        The update text (empty when there is nothing to write) and a summary.
+    """
+    archive: list[tuple[URIRef, URIRef]] = []
+    clear: list[tuple[URIRef]] = []
+    inserts: list[tuple[Node, Node, Node, Node]] = []
+    added, revised, unchanged = [], [], []
+    for entry, triples in sorted(part.entries.items()):
+        graph = minter.entry_graph(entry)
+        code = minter.code_of_entry(entry) or str(entry)
+        new = set(triples)
+        old = current.get(graph)
+        if old is not None and _without_version(old) == new:
+            unchanged.append(code)
+            continue
+        version = 1
+        if old is not None:
+            version = _version_of(entry, old) + 1
+            archive.append((graph, minter.version_graph(entry, version - 1)))
+            clear.append((graph,))
+            revised.append(code)
+        else:
+            added.append(code)
+        new.add((entry, DCAT.version, Literal(str(version))))
+        inserts += [(graph, s, p, o) for s, p, o in sorted(new, key=_order_key)]
+    registry = minter.registry_graph()
+    subjects = sorted({s for s, _, _ in part.registry}, key=str)
+    inserts += [(registry, s, p, o) for s, p, o in part.registry]
+    for graph, triples in part.restored.items():
+        clear.append((graph,))
+        inserts += [(graph, s, p, o) for s, p, o in triples]
+    forget = [(registry, s) for s in subjects if not isinstance(s, BNode)]
+    operations = [
+        fill(template, variables, rows)
+        for template, variables, rows in (
+            (_ARCHIVE, ["g", "h"], archive),
+            (_DELETE, ["g"], clear),
+            (_DELETE, ["g", "s"], forget),
+            (_INSERT, ["g", "s", "p", "o"], inserts),
+        )
+        if rows
+    ]
+    summary = WriteSummary(
+        added=tuple(added),
+        revised=tuple(revised),
+        unchanged=tuple(unchanged),
+        registry_subjects=len(subjects),
+        restored_graphs=len(part.restored),
+        triples=len(inserts),
+    )
+    return " ;\n".join(operations), summary
+
+
+def replace_graph(graph: URIRef, triples: Iterable[Triple]) -> str:
+    """The update that replaces the whole content of one graph."""
+    return " ;\n".join(
+        [
+            fill(_DELETE, ["g"], [(graph,)]),
+            fill(_INSERT, ["g", "s", "p", "o"], [(graph, s, p, o) for s, p, o in triples]),
+        ]
+    )
+
+
+def current_query(graphs: Sequence[URIRef]) -> str:
+    """The query that reads the present content of the given graphs."""
+    return fill(_CURRENT, ["g"], [(g,) for g in graphs])
+
+
+def _check_name(entry: Node, triples: list[Triple], minter: Minter, source: str) -> None:
+    codes = [o for _, p, o in triples if p == DCTERMS.identifier]
+    if len(codes) != 1:
+        raise InputError(
+            f"entry {entry} has {len(codes)} resource codes (dct:identifier); exactly one is needed",
+            source=source,
+        )
+    expected = minter.entry(str(codes[0]))
+    if entry != expected:
+        raise InputError(
+            f"entry {entry} has resource code {codes[0]!s}, which names the entry <{expected}> "
+            f"under base IRI {minter.base}; use that IRI (the same code always names the same entry)",
+            source=source,
+        )
+
+
+def _skolemise(owned: Mapping[Node, URIRef]) -> dict[Node, URIRef]:
+    counters: dict[URIRef, int] = defaultdict(int)
+    names: dict[Node, URIRef] = {}
+    for node, entry in owned.items():
+        if isinstance(node, BNode):
+            counters[entry] += 1
+            names[node] = Minter.child(entry, "genid", counters[entry])
+    return names
+
+
+def _without_version(triples: set[Triple]) -> set[Triple]:
+    return {t for t in triples if t[1] != DCAT.version}
+
+
+def _version_of(entry: URIRef, triples: set[Triple]) -> int:
+    versions = [int(str(o)) for s, p, o in triples if s == entry and p == DCAT.version and str(o).isdigit()]
+    return max(versions, default=0)
+
+
+def _order_key(triple: Sequence[Node]) -> tuple[str, ...]:
+    return tuple(str(t) for t in triple)

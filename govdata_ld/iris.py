@@ -1,0 +1,107 @@
+"""Minting IRIs: the same code always names the same thing.
+
+Entries are named from their resource code, organs from their unified social credit code, so
+importing a known code again reaches the same entry. Everything a record owns (data items,
+distributions, contact points, its temporal coverage) is named under its IRI, so no blank nodes
+are written and descriptions compare as plain sets.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+from rdflib import URIRef
+
+from .namespaces import code_namespace
+
+CATALOG_KINDS = ("resource", "sharing", "open")
+
+
+class Minter:
+    """Mints the IRIs of one deployment from its base IRI.
+
+    >>> m = Minter("https://data.guiyang.example/")
+    >>> m.entry("101001/000001")
+    rdflib.term.URIRef('https://data.guiyang.example/resource/101001%2F000001')
+    >>> m.code_of_entry(m.entry("101001/000001"))
+    '101001/000001'
+    """
+
+    def __init__(self, base_iri: str) -> None:
+        self.base = base_iri
+
+    def entry(self, code: str) -> URIRef:
+        return URIRef(f"{self.base}resource/{_segment(code)}")
+
+    def code_of_entry(self, iri: str) -> str | None:
+        """The resource code an entry IRI was minted from, or None."""
+        return _code_under(f"{self.base}resource/", iri)
+
+    def code_of_organ(self, iri: str) -> str | None:
+        """The unified social credit code an organ IRI was minted from, or None."""
+        return _code_under(f"{self.base}organ/", iri)
+
+    def code_of_system(self, iri: str) -> str | None:
+        """The code an information-system IRI was minted from, or None."""
+        return _code_under(f"{self.base}system/", iri)
+
+    def organ(self, uscc: str) -> URIRef:
+        return URIRef(f"{self.base}organ/{_segment(uscc)}")
+
+    def catalog(self, uscc: str, kind: str) -> URIRef:
+        if kind not in CATALOG_KINDS:
+            raise ValueError(f"catalog kind must be one of {CATALOG_KINDS}, got {kind!r}")
+        return URIRef(f"{self.base}catalog/{_segment(uscc)}/{kind}")
+
+    def system(self, code: str) -> URIRef:
+        return URIRef(f"{self.base}system/{_segment(code)}")
+
+    def registry_graph(self) -> URIRef:
+        """The graph of organs, their catalogs, information systems and lead assignments."""
+        return URIRef(f"{self.base}graph/registry")
+
+    def vocabulary_graph(self) -> URIRef:
+        """The graph holding the ontology, the code lists and the provisions of the Measures."""
+        return URIRef(f"{self.base}graph/vocabulary")
+
+    @staticmethod
+    def entry_graph(entry: URIRef) -> URIRef:
+        """The graph holding the current version of an entry is named by the entry's IRI."""
+        return entry
+
+    @staticmethod
+    def version_graph(entry: URIRef, version: int) -> URIRef:
+        """The graph keeping an earlier version of an entry."""
+        return URIRef(f"{entry}/version/{version}")
+
+    @staticmethod
+    def child(parent: URIRef, *path: str | int) -> URIRef:
+        """A node owned by ``parent``: a data item, distribution, contact point or period."""
+        return URIRef("/".join([str(parent), *(_segment(str(p)) for p in path)]))
+
+
+def division_concept(code: str) -> URIRef:
+    """The concept of a GB/T 2260 division code.
+
+    >>> division_concept("520102")
+    rdflib.term.URIRef('https://w3id.org/govdata-ld/code/division/520102')
+    """
+    return code_namespace("division")[_segment(code)]
+
+
+def code_of_division(iri: str) -> str | None:
+    """The GB/T 2260 code of a division concept, or None."""
+    return _code_under(str(code_namespace("division")), iri)
+
+
+def _code_under(prefix: str, iri: str) -> str | None:
+    rest = str(iri)[len(prefix) :]
+    if not str(iri).startswith(prefix) or not rest or "/" in rest:
+        return None
+    return unquote(rest)
+
+
+def _segment(text: str) -> str:
+    if not text:
+        raise ValueError("an empty code cannot name anything")
+    return quote(text, safe="-._~")

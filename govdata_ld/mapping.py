@@ -1,0 +1,409 @@
+"""Records to RDF and back, driven by one mapping table per record type.
+
+Each :class:`Field` says which predicate a record attribute becomes and how its value is written;
+:func:`to_triples` and :func:`from_graph` read the same table, so the two directions cannot drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum, auto
+from typing import Any
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, SKOS, XSD
+from rdflib.term import Node
+
+from .codes import (
+    AdminLevel,
+    BasicDatabase,
+    Category,
+    CodeEnum,
+    DistributionKind,
+    Format,
+    FundingKind,
+    Grade,
+    ItemDataType,
+    OpenAttribute,
+    OrganKind,
+    ShareAttribute,
+    ShareMode,
+    Theme,
+    UpdateCycle,
+)
+from .errors import InputError
+from .iris import Minter, code_of_division, division_concept
+from .namespaces import CSVW, GD, VCARD
+from .records import (
+    ContactPoint,
+    DataItem,
+    Distribution,
+    Entry,
+    InformationSystem,
+    LeadAuthority,
+    Organ,
+    Period,
+    Record,
+    ThemeLead,
+)
+
+Triple = tuple[Node, Node, Node]
+
+
+class Kind(Enum):
+    """How a value is written."""
+
+    TEXT = auto()  # plain string literal
+    ZH = auto()  # literal tagged @zh
+    EN = auto()  # literal tagged @en
+    DATE = auto()  # xsd:date
+    CONCEPT = auto()  # a code-list concept (enum member or IRI)
+    ORGAN = auto()  # an organ, by unified social credit code
+    ENTRY = auto()  # an entry, by resource code
+    SYSTEM = auto()  # an information system, by code
+    DIVISION = auto()  # a GB/T 2260 division, by code
+    IRI = auto()  # any IRI, given as a string
+    MAILTO = auto()  # an e-mail address, written as a mailto: IRI
+    TEL = auto()  # a telephone number, written as a tel: IRI
+    NESTED = auto()  # a record owned by this one, named under its IRI
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a record and the predicate it becomes."""
+
+    attr: str
+    predicate: URIRef
+    kind: Kind
+    enum: type[CodeEnum] | None = None
+    many: bool = False
+    segment: str = ""  # NESTED: the path segment of the owned node's IRI
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one record type is written: its classes, how it is named, its fields."""
+
+    cls: type
+    types: tuple[URIRef, ...]
+    fields: tuple[Field, ...]
+
+
+def _f(attr: str, predicate: URIRef, kind: Kind, enum: type[CodeEnum] | None = None) -> Field:
+    return Field(attr, predicate, kind, enum)
+
+
+SPECS: dict[type, Spec] = {
+    Organ: Spec(
+        Organ,
+        (GD.AdministrativeOrgan, ORG.FormalOrganization, FOAF.Agent),
+        (
+            _f("uscc", ORG.identifier, Kind.TEXT),
+            _f("name_zh", SKOS.prefLabel, Kind.ZH),
+            _f("name_en", SKOS.prefLabel, Kind.EN),
+            _f("kind", GD.organKind, Kind.CONCEPT, OrganKind),
+            _f("level", GD.adminLevel, Kind.CONCEPT, AdminLevel),
+            _f("division", GD.division, Kind.DIVISION),
+            _f("parent", ORG.subOrganizationOf, Kind.ORGAN),
+        ),
+    ),
+    InformationSystem: Spec(
+        InformationSystem,
+        (GD.InformationSystem,),
+        (
+            _f("code", DCTERMS.identifier, Kind.TEXT),
+            _f("title_zh", DCTERMS.title, Kind.ZH),
+            _f("title_en", DCTERMS.title, Kind.EN),
+            _f("owner", GD.owner, Kind.ORGAN),
+            _f("funding", GD.fundingKind, Kind.CONCEPT, FundingKind),
+            _f("business_zh", GD.supportsBusiness, Kind.ZH),
+        ),
+    ),
+    LeadAuthority: Spec(
+        LeadAuthority,
+        (),
+        (_f("organ", GD.leadConstructionAuthority, Kind.ORGAN),),
+    ),
+    ThemeLead: Spec(ThemeLead, (), (_f("organ", GD.leadOrgan, Kind.ORGAN),)),
+    DataItem: Spec(
+        DataItem,
+        (GD.DataItem, CSVW.Column),
+        (
+            _f("name", CSVW.name, Kind.TEXT),
+            _f("data_type", GD.itemDataType, Kind.CONCEPT, ItemDataType),
+            _f("description", DCTERMS.description, Kind.ZH),
+        ),
+    ),
+    Distribution: Spec(
+        Distribution,
+        (DCAT.Distribution,),
+        (
+            _f("kind", GD.distributionKind, Kind.CONCEPT, DistributionKind),
+            _f("title_zh", DCTERMS.title, Kind.ZH),
+            _f("file_type", DCTERMS.format, Kind.CONCEPT, Format),
+            _f("access_url", DCAT.accessURL, Kind.IRI),
+            _f("download_url", DCAT.downloadURL, Kind.IRI),
+        ),
+    ),
+    ContactPoint: Spec(
+        ContactPoint,
+        (VCARD.Kind,),
+        (
+            _f("name", VCARD.fn, Kind.ZH),
+            _f("email", VCARD.hasEmail, Kind.MAILTO),
+            _f("phone", VCARD.hasTelephone, Kind.TEL),
+        ),
+    ),
+    Period: Spec(
+        Period,
+        (DCTERMS.PeriodOfTime,),
+        (_f("start", DCAT.startDate, Kind.DATE), _f("end", DCAT.endDate, Kind.DATE)),
+    ),
+    Entry: Spec(
+        Entry,
+        (GD.DataResource, DCAT.Dataset),
+        (
+            _f("code", DCTERMS.identifier, Kind.TEXT),
+            _f("title_zh", DCTERMS.title, Kind.ZH),
+            _f("title_en", DCTERMS.title, Kind.EN),
+            _f("summary_zh", DCTERMS.description, Kind.ZH),
+            _f("summary_en", DCTERMS.description, Kind.EN),
+            _f("provider", DCTERMS.publisher, Kind.ORGAN),
+            _f("source_business", GD.sourceBusiness, Kind.ZH),
+            _f("source_system", GD.sourceSystem, Kind.SYSTEM),
+            _f("category", GD.category, Kind.CONCEPT, Category),
+            _f("basic_database", GD.basicDatabase, Kind.CONCEPT, BasicDatabase),
+            _f("theme", GD.theme, Kind.CONCEPT, Theme),
+            Field("contributors", DCTERMS.contributor, Kind.ORGAN, many=True),
+            _f("grade", GD.grade, Kind.CONCEPT, Grade),
+            _f("share", GD.shareAttribute, Kind.CONCEPT, ShareAttribute),
+            _f("share_condition", GD.shareCondition, Kind.ZH),
+            _f("share_mode", GD.shareMode, Kind.CONCEPT, ShareMode),
+            _f("legal_basis", GD.legalBasis, Kind.ZH),
+            _f("open", GD.openAttribute, Kind.CONCEPT, OpenAttribute),
+            _f("open_condition", GD.openCondition, Kind.ZH),
+            _f("use_requirement", GD.useRequirement, Kind.ZH),
+            _f("update_cycle", DCTERMS.accrualPeriodicity, Kind.CONCEPT, UpdateCycle),
+            _f("issued", DCTERMS.issued, Kind.DATE),
+            _f("modified", DCTERMS.modified, Kind.DATE),
+            _f("format", GD.resourceFormat, Kind.CONCEPT, Format),
+            Field("items", GD.dataItem, Kind.NESTED, many=True, segment="item"),
+            Field("related", DCTERMS.relation, Kind.ENTRY, many=True),
+            Field("distributions", DCAT.distribution, Kind.NESTED, many=True, segment="distribution"),
+            Field("keywords", DCAT.keyword, Kind.ZH, many=True),
+            _f("spatial", DCTERMS.spatial, Kind.DIVISION),
+            Field("temporal", DCTERMS.temporal, Kind.NESTED, segment="temporal"),
+            _f("license", DCTERMS.license, Kind.IRI),
+            Field("contact", DCAT.contactPoint, Kind.NESTED, segment="contact"),
+            Field("internal_contact", GD.internalContactPoint, Kind.NESTED, segment="internal-contact"),
+        ),
+    ),
+}
+
+_NESTED_TYPES: dict[str, type] = {
+    "items": DataItem,
+    "distributions": Distribution,
+    "temporal": Period,
+    "contact": ContactPoint,
+    "internal_contact": ContactPoint,
+}
+
+# Entries join their provider's sharing and open catalogs only with an attribute on these
+# allow-lists (fail closed: an unknown or replaced value never makes an entry shared or open).
+SHARED = frozenset({ShareAttribute.UNCONDITIONAL.iri, ShareAttribute.CONDITIONAL.iri})
+OPENED = frozenset(
+    {OpenAttribute.UNCONDITIONAL.iri, OpenAttribute.CONDITIONAL.iri, OpenAttribute.ON_APPLICATION.iri}
+)
+CATALOG_CLASSES = {
+    "resource": GD.ResourceCatalog,
+    "sharing": GD.SharingCatalog,
+    "open": GD.OpenCatalog,
+}
+_CATALOG_TITLES = {
+    "resource": ("政府数据资源目录", "resource catalog"),
+    "sharing": ("共享目录", "sharing catalog"),
+    "open": ("开放目录", "open catalog"),
+}
+
+
+def subject_of(record: Record, minter: Minter) -> URIRef:
+    """The IRI a record describes."""
+    if isinstance(record, Organ):
+        return minter.organ(record.uscc)
+    if isinstance(record, Entry):
+        return minter.entry(record.code)
+    if isinstance(record, InformationSystem):
+        return minter.system(record.code)
+    if isinstance(record, LeadAuthority):
+        return _concept(record.database)
+    if isinstance(record, ThemeLead):
+        return _concept(record.theme)
+    raise TypeError(f"not a record: {record!r}")
+
+
+def to_triples(record: Record, minter: Minter) -> list[Triple]:
+    """Convert one record to the triples that describe it.
+
+    >>> from govdata_ld.codes import OrganKind, AdminLevel
+    >>> organ = Organ("11520100MB1234567P", "贵阳市人民政府", OrganKind.PEOPLES_GOVERNMENT,
+    ...               AdminLevel.MUNICIPAL, "520100")
+    >>> len(to_triples(organ, Minter("https://data.guiyang.example/")))
+    20
+    """
+    subject = subject_of(record, minter)
+    triples = _describe(record, subject, minter)
+    if isinstance(record, Organ):
+        triples += _organ_catalogs(record, subject, minter)
+    if isinstance(record, Entry):
+        triples += _memberships(record, subject, minter)
+    return triples
+
+
+def from_graph(graph: Graph, subject: URIRef, cls: type[Record], minter: Minter) -> Any:
+    """Read a record of type ``cls`` back from the triples about ``subject``.
+
+    Raises:
+        InputError: a required value is missing or a value has the wrong form.
+    """
+    return _read(graph, subject, cls, minter)
+
+
+def _describe(record: Any, subject: URIRef, minter: Minter) -> list[Triple]:
+    spec = SPECS[type(record)]
+    triples: list[Triple] = [(subject, RDF.type, t) for t in spec.types]
+    for field in spec.fields:
+        value = getattr(record, field.attr)
+        if value is None:
+            continue
+        values = value if field.many else (value,)
+        for position, item in enumerate(values, start=1):
+            if field.kind is Kind.NESTED:
+                path = (field.segment, position) if field.many else (field.segment,)
+                child = minter.child(subject, *path)
+                triples.append((subject, field.predicate, child))
+                triples += _describe(item, child, minter)
+                if field.many:
+                    triples.append((child, GD.order, Literal(position)))
+            else:
+                triples.append((subject, field.predicate, _write(field.kind, item, minter)))
+    return triples
+
+
+def _write(kind: Kind, value: Any, minter: Minter) -> Node:
+    writers: dict[Kind, Callable[[Any], Node]] = {
+        Kind.TEXT: Literal,
+        Kind.ZH: lambda v: Literal(v, lang="zh"),
+        Kind.EN: lambda v: Literal(v, lang="en"),
+        Kind.DATE: lambda v: Literal(v.isoformat(), datatype=XSD.date),
+        Kind.CONCEPT: _concept,
+        Kind.ORGAN: minter.organ,
+        Kind.ENTRY: minter.entry,
+        Kind.SYSTEM: minter.system,
+        Kind.DIVISION: division_concept,
+        Kind.IRI: URIRef,
+        Kind.MAILTO: lambda v: URIRef(f"mailto:{v}"),
+        Kind.TEL: lambda v: URIRef(f"tel:{v}"),
+    }
+    return writers[kind](value)
+
+
+def _concept(value: CodeEnum | URIRef) -> URIRef:
+    return value.iri if isinstance(value, CodeEnum) else URIRef(value)
+
+
+def _organ_catalogs(organ: Organ, subject: URIRef, minter: Minter) -> list[Triple]:
+    triples: list[Triple] = []
+    for kind, cls in CATALOG_CLASSES.items():
+        catalog = minter.catalog(organ.uscc, kind)
+        zh, en = _CATALOG_TITLES[kind]
+        triples += [
+            (catalog, RDF.type, cls),
+            (catalog, RDF.type, DCAT.Catalog),
+            (catalog, DCTERMS.publisher, subject),
+            (catalog, DCTERMS.title, Literal(f"{organ.name_zh}{zh}", lang="zh")),
+        ]
+        if organ.name_en:
+            triples.append((catalog, DCTERMS.title, Literal(f"{organ.name_en}: {en}", lang="en")))
+    return triples
+
+
+def _memberships(entry: Entry, subject: URIRef, minter: Minter) -> list[Triple]:
+    kinds = ["resource"]
+    if _concept(entry.share) in SHARED:
+        kinds.append("sharing")
+    if _concept(entry.open) in OPENED:
+        kinds.append("open")
+    return [(minter.catalog(entry.provider, k), DCAT.dataset, subject) for k in kinds]
+
+
+def _read(graph: Graph, subject: URIRef, cls: type, minter: Minter) -> Any:
+    values: dict[str, Any] = {}
+    for field in SPECS[cls].fields:
+        objects = [o for o in graph.objects(subject, field.predicate) if _matches(field.kind, o)]
+        if field.kind is Kind.NESTED:
+            nested = _NESTED_TYPES[field.attr]
+            if field.many:
+                objects.sort(key=lambda o: int(graph.value(o, GD.order) or 0))
+            read = [_read(graph, o, nested, minter) for o in objects]  # type: ignore[arg-type]
+        else:
+            read = [_value(field, o, minter, subject) for o in objects]
+            if field.many:
+                read.sort()
+        if field.many:
+            values[field.attr] = tuple(read)
+        elif len(read) > 1:
+            raise InputError(f"{subject} has {len(read)} values of {field.predicate}, expected one")
+        elif read:
+            values[field.attr] = read[0]
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise InputError(f"{subject} lacks {', '.join(missing)} to be read as {cls.__name__}")
+    return cls(**values)
+
+
+def _matches(kind: Kind, term: Node) -> bool:
+    if kind is Kind.ZH:
+        return isinstance(term, Literal) and term.language == "zh"
+    if kind is Kind.EN:
+        return isinstance(term, Literal) and term.language == "en"
+    return True
+
+
+def _value(field: Field, term: Node, minter: Minter, subject: URIRef) -> Any:
+    text = str(term)
+    kind = field.kind
+    if kind is Kind.DATE:
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise InputError(f"{subject} {field.predicate}: not a date: {text!r}") from exc
+    if kind is Kind.CONCEPT:
+        if field.enum is not None:
+            try:
+                return field.enum(URIRef(text))
+            except ValueError:
+                pass
+        return URIRef(text)
+    readers: dict[Kind, Callable[[str], str | None]] = {
+        Kind.ORGAN: minter.code_of_organ,
+        Kind.ENTRY: minter.code_of_entry,
+        Kind.SYSTEM: minter.code_of_system,
+        Kind.DIVISION: code_of_division,
+        Kind.MAILTO: lambda t: t.removeprefix("mailto:") if t.startswith("mailto:") else None,
+        Kind.TEL: lambda t: t.removeprefix("tel:") if t.startswith("tel:") else None,
+    }
+    if kind in readers:
+        code = readers[kind](text)
+        if code is None:
+            raise InputError(f"{subject} {field.predicate}: {text} is not a {kind.name.lower()} IRI")
+        return code
+    return text
+
+
+def iter_specs() -> Iterator[Spec]:
+    """Every record type's mapping, for the generated model documentation."""
+    return iter(SPECS.values())

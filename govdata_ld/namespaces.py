@@ -1,0 +1,130 @@
+"""Namespaces: our closed ``GD`` namespace, the code-list namespaces, and the output prefix map.
+
+``GD`` mirrors ``ontology/govdata.ttl`` term for term (``tests/test_resources.py`` keeps the two in
+step); a misspelt term is an ``AttributeError``. Standard vocabularies come from rdflib.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    DefinedNamespace,
+)
+
+__all__ = ["ADMS", "CODE", "CSVW", "DQV", "GD", "GDM", "PREFIXES", "VCARD", "code_namespace"]
+
+
+class GD(DefinedNamespace):
+    """The govdata-ld ontology, ``https://w3id.org/govdata-ld/ontology#``."""
+
+    _fail = True
+    _NS = Namespace("https://w3id.org/govdata-ld/ontology#")
+
+    AdministrativeOrgan: URIRef
+    Approval: URIRef
+    Audit: URIRef
+    Compilation: URIRef
+    DataItem: URIRef
+    DataResource: URIRef
+    InformationSystem: URIRef
+    LegalProvision: URIRef
+    OpenCatalog: URIRef
+    Publication: URIRef
+    Ratification: URIRef
+    Reporting: URIRef
+    ResourceCatalog: URIRef
+    Review: URIRef
+    SharingCatalog: URIRef
+    Submission: URIRef
+    Summarisation: URIRef
+    SummaryCatalog: URIRef
+    Withdrawal: URIRef
+    WorkAssessment: URIRef
+    WorkflowStep: URIRef
+
+    adminLevel: URIRef
+    assessedOrgan: URIRef
+    basicDatabase: URIRef
+    category: URIRef
+    dataItem: URIRef
+    decision: URIRef
+    distributionKind: URIRef
+    division: URIRef
+    fundingKind: URIRef
+    grade: URIRef
+    internalContactPoint: URIRef
+    itemDataType: URIRef
+    leadConstructionAuthority: URIRef
+    leadOrgan: URIRef
+    legalBasis: URIRef
+    maximumInterval: URIRef
+    openAttribute: URIRef
+    openCondition: URIRef
+    order: URIRef
+    organKind: URIRef
+    owner: URIRef
+    permitsOpenAttribute: URIRef
+    permitsShareAttribute: URIRef
+    publishedOn: URIRef
+    reason: URIRef
+    resourceFormat: URIRef
+    shareAttribute: URIRef
+    shareCondition: URIRef
+    shareMode: URIRef
+    sourceBusiness: URIRef
+    sourceSystem: URIRef
+    supportsBusiness: URIRef
+    theme: URIRef
+    useRequirement: URIRef
+
+
+GDM = Namespace("https://w3id.org/govdata-ld/measures/")
+"""The Measures and their provisions, one IRI each (``gdm:art-12-para-1``)."""
+
+CODE = Namespace("https://w3id.org/govdata-ld/code/")
+"""Root of the code lists: scheme ``CODE["grade"]``, concept ``CODE["grade/sensitive"]``."""
+
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+CSVW = Namespace("http://www.w3.org/ns/csvw#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+
+
+def code_namespace(scheme: str) -> Namespace:
+    """Return the namespace of the concepts of one code-list scheme.
+
+    >>> code_namespace("grade")["sensitive"]
+    rdflib.term.URIRef('https://w3id.org/govdata-ld/code/grade/sensitive')
+    """
+    return Namespace(f"{CODE}{scheme}/")
+
+
+PREFIXES: dict[str, str] = {
+    "gd": str(GD._NS),
+    "gdm": str(GDM),
+    "adms": str(ADMS),
+    "csvw": str(CSVW),
+    "dcat": str(DCAT),
+    "dct": str(DCTERMS),
+    "dqv": str(DQV),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "owl": str(OWL),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "skos": str(SKOS),
+    "vcard": str(VCARD),
+    "xsd": str(XSD),
+}
+"""Prefixes used when writing Turtle, TriG and JSON-LD."""

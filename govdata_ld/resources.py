@@ -1,0 +1,119 @@
+"""The only module that knows where the data files live: ontology, shapes and queries, by name.
+
+A file's stem is its name (``queries/entries.rq`` is ``"entries"``). In an installed wheel the
+folders are ``govdata_ld/_data/{ontology,shapes,queries}``; in a source checkout they are the
+top-level folders. Nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import InputError, ResourceNotFoundError
+
+KINDS = {"ontology": ".ttl", "shapes": ".ttl", "queries": ".rq"}
+
+
+@cache
+def _folder(kind: str) -> Traversable:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    packaged = files("govdata_ld") / "_data" / kind
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / kind
+
+
+def names(kind: str) -> list[str]:
+    """List the names of one kind of data file.
+
+    Args:
+        kind: "ontology", "shapes" or "queries".
+
+    >>> "govdata" in names("ontology")
+    True
+    """
+    folder = _folder(kind)
+    if not folder.is_dir():
+        return []
+    suffix = KINDS[kind]
+    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def read(kind: str, name: str) -> str:
+    """Return the text of one named data file.
+
+    Raises:
+        ResourceNotFoundError: no file of that kind has that name; the message lists the names.
+    """
+    entry = _folder(kind) / f"{name}{KINDS[kind]}"
+    if not entry.is_file():
+        raise ResourceNotFoundError(kind, name, available=names(kind))
+    return entry.read_text(encoding="utf-8")
+
+
+def ontology_texts(overrides: Mapping[str, Path] | None = None) -> dict[str, str]:
+    """Return the Turtle text of every ontology file, by name, with a deployment's replacements.
+
+    Args:
+        overrides: name -> file; replaces the shipped file of that name or adds a new one.
+    """
+    texts = {name: read("ontology", name) for name in names("ontology")}
+    for name, path in (overrides or {}).items():
+        try:
+            texts[name] = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(exc.strerror or "cannot read file", source=str(path)) from exc
+    return texts
+
+
+def ontology(*selected: str, overrides: Mapping[str, Path] | None = None) -> Graph:
+    """Parse ontology files into one graph: the named ones, or all.
+
+    Args:
+        selected: names of files to read; all when empty.
+        overrides: a deployment's replacement files (see :class:`govdata_ld.Settings`).
+
+    Raises:
+        ResourceNotFoundError: a selected name does not exist.
+
+    >>> from govdata_ld.namespaces import GD
+    >>> from rdflib import RDFS, Literal
+    >>> Literal("政府数据资源", lang="zh") in ontology("govdata").objects(GD.DataResource, RDFS.label)
+    True
+    """
+    texts = ontology_texts(overrides)
+    for name in selected:
+        if name not in texts:
+            raise ResourceNotFoundError("ontology", name, available=texts)
+    graph = Graph()
+    for name in selected or sorted(texts):
+        graph.parse(data=texts[name], format="turtle", publicID=f"urn:govdata-ld:ontology:{name}")
+    return graph
+
+
+def shapes(*selected: str) -> Graph:
+    """Parse shapes files into one graph: the named ones, or all.
+
+    Raises:
+        ResourceNotFoundError: a selected name does not exist.
+    """
+    graph = Graph()
+    for name in selected or names("shapes"):
+        graph.parse(data=read("shapes", name), format="turtle")
+    return graph
+
+
+def query(name: str) -> str:
+    """Return the text of a named SPARQL query.
+
+    Raises:
+        ResourceNotFoundError: no query has that name; the message lists the names.
+    """
+    return read("queries", name)

@@ -1,0 +1,235 @@
+"""The embedded store: the only module that imports pyoxigraph.
+
+A real triple store with no server, in memory or persistent in a directory (RocksDB). It speaks
+rdflib terms at its edges so the rest of the library does not depend on the engine. Every write is
+one SPARQL update, which pyoxigraph runs as one transaction: all of it lands or none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.term import Node
+
+from .errors import InputError, QueryError, StoreError, StoreInUseError
+from .results import SelectResult
+
+log = logging.getLogger(__name__)
+
+Quad = tuple[Node, Node, Node, URIRef | None]
+"""A statement; the fourth element is the graph name, None for the default graph."""
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+"""Format names the library reads and writes."""
+
+EXTENSIONS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def format_for(source: str, explicit: str | None = None) -> str:
+    """Decide the format of a source: the explicit name, else the file extension.
+
+    Raises:
+        InputError: the format is unknown; the message lists the known ones.
+
+    >>> format_for("city.ttl")
+    'turtle'
+    """
+    if explicit is not None:
+        if explicit not in FORMATS:
+            raise InputError(
+                f"unknown format {explicit!r}; known: {', '.join(FORMATS)}", source=source
+            )
+        return explicit
+    suffix = Path(source).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise InputError(
+            f"cannot tell the format from the extension {suffix or '(none)'!r}; "
+            f"known extensions: {', '.join(EXTENSIONS)} (or give a format: {', '.join(FORMATS)})",
+            source=source,
+        )
+    return EXTENSIONS[suffix]
+
+
+def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
+    """Parse a whole document into statements before anything is written.
+
+    Args:
+        data: the document's bytes (UTF-8).
+        format: one of :data:`FORMATS`.
+        source: the file name (or "-") used in error messages.
+
+    Raises:
+        InputError: the document does not parse; carries the line and column when known.
+    """
+    try:
+        parsed = list(ox.parse(data, format=FORMATS[format]))
+    except SyntaxError as exc:
+        message = exc.msg or str(exc)
+        raise InputError(message, source=source, line=exc.lineno, column=exc.offset) from exc
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc), source=source) from exc
+    quads: list[Quad] = []
+    for statement in parsed:
+        graph = statement.graph_name if isinstance(statement, ox.Quad) else None
+        quads.append(
+            (
+                _term(statement.subject),
+                _term(statement.predicate),
+                _term(statement.object),
+                None if graph is None or isinstance(graph, ox.DefaultGraph) else _term(graph),
+            )
+        )
+    return quads
+
+
+def serialize(quads: Iterable[Quad], format: str, prefixes: Mapping[str, str]) -> bytes:
+    """Write statements in a format; graph names are dropped by triple formats."""
+    fmt = FORMATS[format]
+    if fmt.supports_datasets:
+        items: list[ox.Quad] | list[ox.Triple] = [_ox_quad(q) for q in quads]
+    else:
+        items = list({ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o, _ in quads})
+    kwargs = {"prefixes": dict(prefixes)} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
+    return ox.serialize(items, format=fmt, **kwargs)
+
+
+class EmbeddedStore:
+    """A pyoxigraph store, in memory (``path=None``) or in a directory.
+
+    >>> store = EmbeddedStore()
+    >>> store.update('INSERT DATA { GRAPH <http://ex.org/g> { <http://ex.org/s> <http://ex.org/p> "o" } }')
+    >>> store.query("ASK { GRAPH ?g { ?s ?p ?o } }", {})
+    True
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        try:
+            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreInUseError(
+                    f"store {path} is in use by another process (only one process may write a store "
+                    "directory at a time)"
+                ) from exc
+            raise StoreError(f"cannot open store {path}: {exc}") from exc
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def query(
+        self, text: str, bindings: Mapping[str, Node], *, name: str | None = None
+    ) -> SelectResult | Graph | bool:
+        """Run a SPARQL query with values bound to variables (SEP-0007 substitution).
+
+        Returns:
+            A :class:`SelectResult` for SELECT, an rdflib ``Graph`` for CONSTRUCT and DESCRIBE,
+            a bool for ASK.
+
+        Raises:
+            QueryError: the query does not parse or fails.
+        """
+        substitutions = {ox.Variable(k): _ox(v) for k, v in bindings.items()}
+        try:
+            result = self._store.query(text, substitutions=substitutions)
+            if isinstance(result, ox.QueryBoolean):
+                return bool(result)
+            if isinstance(result, ox.QuerySolutions):
+                variables = tuple(v.value for v in result.variables)
+                rows = tuple(
+                    tuple(None if s[v] is None else _term(s[v]) for v in variables) for s in result
+                )
+                return SelectResult(variables, rows)
+            graph = Graph()
+            for t in result:
+                graph.add((_term(t.subject), _term(t.predicate), _term(t.object)))
+            return graph
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc.msg or exc}", name=name) from exc
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}", name=name) from exc
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL update as one transaction.
+
+        Raises:
+            StoreError: the update failed; nothing of it was written.
+        """
+        try:
+            self._store.update(text)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"update failed, nothing was written: {exc}") from exc
+
+    def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
+        """Iterate the statements of one named graph, or of all named graphs."""
+        pattern_graph = None if graph is None else ox.NamedNode(graph)
+        for q in self._store.quads_for_pattern(None, None, None, pattern_graph):
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                continue
+            yield _term(q.subject), _term(q.predicate), _term(q.object), _term(q.graph_name)
+
+    def graph_names(self) -> set[URIRef]:
+        """The names of the named graphs in the store."""
+        return {_term(g) for g in self._store.named_graphs()}  # type: ignore[misc]
+
+    def flush(self) -> None:
+        """Make written data durable on disk (no-op in memory)."""
+        if self.path is not None:
+            self._store.flush()
+
+
+def _term(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise StoreError(f"unsupported term in store: {term!r}")
+
+
+def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Variable):
+        raise QueryError(f"a variable cannot be bound to a variable: ?{term}")
+    raise QueryError(f"not an RDF term: {term!r}")
+
+
+def _ox_quad(q: Quad) -> ox.Quad:
+    s, p, o, g = q
+    return ox.Quad(_ox(s), _ox(p), _ox(o), ox.DefaultGraph() if g is None else _ox(g))
