@@ -103,8 +103,8 @@ class Catalog:
         self.close()
 
     def close(self) -> None:
-        """Flush written data to disk. The object should not be used afterwards."""
-        self._store.flush()
+        """Flush written data to disk and release the store; the object is unusable after."""
+        self._store.close()
 
     # -- writing ---------------------------------------------------------------------------
 

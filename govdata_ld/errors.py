@@ -26,6 +26,9 @@ class ConfigurationError(GovDataError):
         self.source = source
 
 
+_SINGULAR = {"queries": "query", "shapes": "shapes file", "ontology": "ontology file"}
+
+
 class ResourceNotFoundError(GovDataError, LookupError):
     """A named ontology, shapes or query file does not exist.
 
@@ -40,7 +43,7 @@ class ResourceNotFoundError(GovDataError, LookupError):
         self.name = name
         self.available = sorted(available)
         super().__init__(
-            f"no {kind} named {name!r}; available: {', '.join(self.available) or '(none)'}"
+            f"no {_SINGULAR.get(kind, kind)} named {name!r}; available: {', '.join(self.available) or '(none)'}"
         )
 
 

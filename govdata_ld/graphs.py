@@ -24,7 +24,7 @@ from rdflib.term import Node
 
 from .errors import InputError
 from .iris import Minter
-from .namespaces import GD
+from .namespaces import DCAT3, GD
 from .sparql_values import fill
 from .store import Quad
 
@@ -148,7 +148,7 @@ def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter)
             revised.append(code)
         else:
             added.append(code)
-        new.add((entry, DCAT.version, Literal(str(version))))
+        new.add((entry, DCAT3.version, Literal(str(version))))
         inserts += [(graph, s, p, o) for s, p, o in sorted(new, key=_order_key)]
     registry = minter.registry_graph()
     subjects = sorted({s for s, _, _ in part.registry}, key=str)
@@ -220,11 +220,11 @@ def _skolemise(owned: Mapping[Node, URIRef]) -> dict[Node, URIRef]:
 
 
 def _without_version(triples: set[Triple]) -> set[Triple]:
-    return {t for t in triples if t[1] != DCAT.version}
+    return {t for t in triples if t[1] != DCAT3.version}
 
 
 def _version_of(entry: URIRef, triples: set[Triple]) -> int:
-    versions = [int(str(o)) for s, p, o in triples if s == entry and p == DCAT.version and str(o).isdigit()]
+    versions = [int(str(o)) for s, p, o in triples if s == entry and p == DCAT3.version and str(o).isdigit()]
     return max(versions, default=0)
 
 

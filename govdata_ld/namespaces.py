@@ -21,7 +21,7 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-__all__ = ["ADMS", "CODE", "CSVW", "DQV", "GD", "GDM", "PREFIXES", "VCARD", "code_namespace"]
+__all__ = ["ADMS", "CODE", "CSVW", "DCAT3", "DQV", "GD", "GDM", "PREFIXES", "VCARD", "code_namespace"]
 
 
 class GD(DefinedNamespace):
@@ -93,6 +93,9 @@ GDM = Namespace("https://w3id.org/govdata-ld/measures/")
 
 CODE = Namespace("https://w3id.org/govdata-ld/code/")
 """Root of the code lists: scheme ``CODE["grade"]``, concept ``CODE["grade/sensitive"]``."""
+
+DCAT3 = Namespace("http://www.w3.org/ns/dcat#")
+"""DCAT 3 terms missing from rdflib's closed (DCAT 2) ``DCAT`` namespace, such as ``version``."""
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 CSVW = Namespace("http://www.w3.org/ns/csvw#")

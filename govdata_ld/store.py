@@ -200,6 +200,11 @@ class EmbeddedStore:
         if self.path is not None:
             self._store.flush()
 
+    def close(self) -> None:
+        """Flush and release the store (and its directory lock); the object is unusable after."""
+        self.flush()
+        del self._store
+
 
 def _term(term: object) -> Node:
     if isinstance(term, ox.NamedNode):

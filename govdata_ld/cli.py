@@ -1,0 +1,283 @@
+"""The ``govdata-ld`` command line: a thin layer over the library (the only module with click).
+
+Exit codes: 0 success (or the catalog conforms), 1 the catalog does not conform, 2 usage or
+input error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, queries, resources
+from .catalog import Catalog, Stats
+from .errors import GovDataError
+from .namespaces import PREFIXES
+from .results import SelectResult
+from .settings import Settings
+from .store import FORMATS
+
+DEFAULT_STORE = ".govdata"
+EXIT_INPUT = 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Exit(click.ClickException):
+    exit_code = EXIT_INPUT
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="govdata-ld")
+@click.option(
+    "--store",
+    envvar="GOVDATA_STORE",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Store directory, or 'memory' for a one-shot store (env GOVDATA_STORE).",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (TOML); default $GOVDATA_CONFIG or ./govdata-ld.toml.",
+)
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> None:
+    """Compile, check, query and publish government data catalogs as linked data.
+
+    Example:
+
+        govdata-ld load examples/guiyang/*.ttl && govdata-ld stats
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"store": store, "config": config}
+
+
+def data_option(function: F) -> F:
+    """``-d/--data FILE``: files loaded into the store first (handy with ``--store memory``)."""
+    return click.option(
+        "-d",
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="Load this RDF file first (repeatable).",
+    )(function)
+
+
+def output_option(*choices: str) -> Callable[[F], F]:
+    """``-f/--format``: how results are printed."""
+    return click.option(
+        "-f",
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+@contextmanager
+def _catalog(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catalog]:
+    try:
+        settings = Settings.load(ctx.obj["config"])
+        with Catalog.open(ctx.obj["store"], settings=settings) as catalog:
+            if data:
+                catalog.load(*data)
+            yield catalog
+    except GovDataError as exc:
+        raise _Exit(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--format",
+    "rdf_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="Format of the files; by extension when omitted ('-' reads Turtle).",
+)
+@click.pass_context
+def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> None:
+    """Load RDF files into the store, all or nothing.
+
+    Entries are upserted by resource code: a known code gets a new version, an unchanged one
+    stays as it is. A malformed file stops the load with its name and line, and the store is
+    left unchanged.
+
+    Example:
+
+        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl
+    """
+    with _catalog(ctx) as catalog:
+        try:
+            summary = catalog.load(*files, format=rdf_format)
+        except GovDataError as exc:
+            raise _Exit(str(exc)) from exc
+    click.echo(
+        f"loaded {len(files)} file(s): {len(summary.added)} entries added, "
+        f"{len(summary.revised)} revised, {len(summary.unchanged)} unchanged; "
+        f"{summary.registry_subjects} organs, catalogs and other subjects described; "
+        f"{summary.triples} statements written"
+    )
+
+
+@cli.command()
+@click.argument("query_name", metavar="NAME|FILE.rq")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a declared parameter (repeatable); IRIs may be prefixed names (gd:grade).",
+)
+@data_option
+@output_option("table", "csv", "json", "turtle")
+@click.pass_context
+def query(
+    ctx: click.Context, query_name: str, params: tuple[str, ...], data: tuple[str, ...], output: str
+) -> None:
+    """Run a named query or a read-only .rq file (updates, SERVICE and LOAD are refused).
+
+    Named queries: see `govdata-ld queries`. A file's parameters are declared in its header
+    (`#+ param: ?name iri  description`).
+
+    Example:
+
+        govdata-ld query count_entries_by -p dimension=gd:grade -f csv
+    """
+    bindings = dict(_split_param(p) for p in params)
+    with _catalog(ctx, data) as catalog:
+        try:
+            if query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file():
+                text = _read_text(query_name)
+                result = catalog.query(text, bindings, name=query_name)
+            else:
+                result = catalog.run(query_name, **bindings)
+        except GovDataError as exc:
+            raise _Exit(str(exc)) from exc
+    _print_result(result, output)
+
+
+@cli.command(name="queries")
+def list_queries() -> None:
+    """List the named queries with their summaries and parameters.
+
+    Example:
+
+        govdata-ld queries
+    """
+    for name in resources.names("queries"):
+        named = queries.named(name)
+        click.echo(f"{name}: {named.summary}")
+        for p in named.parameters.values():
+            flag = " (optional)" if p.optional else ""
+            click.echo(f"    ?{p.name} {p.type}{flag}: {p.description}")
+
+
+@cli.command()
+@data_option
+@output_option("table", "json")
+@click.pass_context
+def stats(ctx: click.Context, data: tuple[str, ...], output: str) -> None:
+    """Count organs, systems and entries, and entries by provider, category, attributes, grade.
+
+    Example:
+
+        govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/entries.ttl
+    """
+    with _catalog(ctx, data) as catalog:
+        result = catalog.stats()
+    if output == "json":
+        click.echo(json.dumps(_stats_json(result), ensure_ascii=False, indent=1))
+        return
+    console = Console()
+    totals = Table(title="Totals")
+    for key in result.totals:
+        totals.add_column(key.replace("_", " "), justify="right")
+    totals.add_row(*(str(v) for v in result.totals.values()))
+    console.print(totals)
+    for dimension, rows in result.by.items():
+        table = Table(title=f"Entries by {dimension}")
+        table.add_column("value")
+        table.add_column("zh")
+        table.add_column("en")
+        table.add_column("entries", justify="right")
+        for row in rows:
+            table.add_row(_compact(row.value), row.label_zh or "", row.label_en or "", str(row.entries))
+        console.print(table)
+
+
+def _stats_json(result: Stats) -> dict[str, Any]:
+    return {
+        "totals": result.totals,
+        "by": {
+            dimension: [
+                {"value": str(r.value), "zh": r.label_zh, "en": r.label_en, "entries": r.entries}
+                for r in rows
+            ]
+            for dimension, rows in result.by.items()
+        },
+    }
+
+
+def _print_result(result: SelectResult | Graph | bool, output: str) -> None:
+    if isinstance(result, bool):
+        click.echo("true" if result else "false")
+    elif isinstance(result, Graph):
+        for prefix, namespace in PREFIXES.items():
+            result.bind(prefix, namespace)
+        click.echo(result.serialize(format="turtle"))
+    elif output == "csv":
+        click.echo(result.to_csv(), nl=False)
+    elif output == "json":
+        click.echo(result.to_json())
+    else:
+        table = Table(*result.variables)
+        for row in result.rows:
+            table.add_row(*("" if t is None else _compact(t) for t in row))
+        Console().print(table)
+        click.echo(f"{len(result)} row(s)", err=True)
+
+
+def _compact(term: Node) -> str:
+    if isinstance(term, URIRef):
+        for prefix, namespace in PREFIXES.items():
+            if term.startswith(namespace) and len(term) > len(namespace):
+                return f"{prefix}:{term[len(namespace):]}"
+    return str(term)
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--param")
+    return name.lstrip("?"), value
+
+
+def _read_text(path: str) -> str:
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _Exit(f"{path}: cannot read query: {exc}") from exc
+
+
+def main() -> None:
+    """Entry point of the ``govdata-ld`` command."""
+    cli(prog_name="govdata-ld")

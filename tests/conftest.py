@@ -1,0 +1,54 @@
+"""Shared fixtures: small Turtle files by name, catalogs in both store modes, the example city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govdata_ld import Catalog, Settings
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+ROOT = TESTS.parent
+CITY = ROOT / "examples" / "guiyang"
+
+
+def city_files() -> list[Path]:
+    """The example city's Turtle files: organs first, then one file per providing organ."""
+    return [CITY / "organs.ttl", *sorted((CITY / "entries").glob("*.ttl"))]
+
+
+@pytest.fixture
+def fixture_path() -> callable:
+    """Return the path of a fixture file by name."""
+
+    def path(name: str) -> Path:
+        found = FIXTURES / name
+        assert found.is_file(), f"no fixture {name}"
+        return found
+
+    return path
+
+
+@pytest.fixture(params=["memory", "disk"])
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
+    """An empty catalog, in memory and on disk."""
+    location = "memory" if request.param == "memory" else tmp_path / "store"
+    with Catalog.open(location, settings=Settings()) as opened:
+        yield opened
+
+
+@pytest.fixture
+def memory_catalog() -> Iterator[Catalog]:
+    with Catalog.open("memory", settings=Settings()) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def city_catalog() -> Catalog:
+    """The example city loaded into a memory store (read-only use)."""
+    catalog = Catalog.open("memory", settings=Settings())
+    catalog.load(*city_files())
+    return catalog
