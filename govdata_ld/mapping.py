@@ -85,11 +85,16 @@ class Field:
 
 @dataclass(frozen=True)
 class Spec:
-    """How one record type is written: its classes, how it is named, its fields."""
+    """How one record type is written: its classes, its fields, and the field naming it.
+
+    ``subject`` is set for records that describe an existing concept (lead assignments): that
+    attribute is the subject itself rather than a value.
+    """
 
     cls: type
     types: tuple[URIRef, ...]
     fields: tuple[Field, ...]
+    subject: Field | None = None
 
 
 def _f(attr: str, predicate: URIRef, kind: Kind, enum: type[CodeEnum] | None = None) -> Field:
@@ -126,8 +131,14 @@ SPECS: dict[type, Spec] = {
         LeadAuthority,
         (),
         (_f("organ", GD.leadConstructionAuthority, Kind.ORGAN),),
+        subject=_f("database", GD.basicDatabase, Kind.CONCEPT, BasicDatabase),
     ),
-    ThemeLead: Spec(ThemeLead, (), (_f("organ", GD.leadOrgan, Kind.ORGAN),)),
+    ThemeLead: Spec(
+        ThemeLead,
+        (),
+        (_f("organ", GD.leadOrgan, Kind.ORGAN),),
+        subject=_f("theme", GD.theme, Kind.CONCEPT, Theme),
+    ),
     DataItem: Spec(
         DataItem,
         (GD.DataItem, CSVW.Column),
@@ -237,10 +248,9 @@ def subject_of(record: Record, minter: Minter) -> URIRef:
         return minter.entry(record.code)
     if isinstance(record, InformationSystem):
         return minter.system(record.code)
-    if isinstance(record, LeadAuthority):
-        return _concept(record.database)
-    if isinstance(record, ThemeLead):
-        return _concept(record.theme)
+    spec = SPECS.get(type(record))
+    if spec is not None and spec.subject is not None:
+        return _concept(getattr(record, spec.subject.attr))
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -341,7 +351,10 @@ def _memberships(entry: Entry, subject: URIRef, minter: Minter) -> list[Triple]:
 
 def _read(graph: Graph, subject: URIRef, cls: type, minter: Minter) -> Any:
     values: dict[str, Any] = {}
-    for field in SPECS[cls].fields:
+    spec = SPECS[cls]
+    if spec.subject is not None:
+        values[spec.subject.attr] = _value(spec.subject, subject, minter, subject)
+    for field in spec.fields:
         objects = [o for o in graph.objects(subject, field.predicate) if _matches(field.kind, o)]
         if field.kind is Kind.NESTED:
             nested = _NESTED_TYPES[field.attr]
