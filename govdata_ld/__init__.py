@@ -6,7 +6,8 @@
 0
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .catalog import Catalog, Stats, StatRow, open_catalog
 from .codes import (
@@ -57,12 +58,11 @@ from .results import SelectResult
 from .settings import Settings
 
 try:
-    __version__ = version("govdata-ld")
-except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = _version("govdata-ld")
+except _PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "GD",
     "AdminLevel",
     "BasicDatabase",
     "Catalog",
@@ -76,6 +76,7 @@ __all__ = [
     "Entry",
     "Format",
     "FundingKind",
+    "GD",
     "GovDataError",
     "Grade",
     "InformationSystem",

@@ -30,6 +30,7 @@ from .store import FORMATS
 
 DEFAULT_STORE = ".govdata"
 EXIT_INPUT = 2
+HELP_OPTIONS = ["-h", "--help"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,7 +38,7 @@ class _Exit(click.ClickException):
     exit_code = EXIT_INPUT
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": HELP_OPTIONS})
 @click.version_option(__version__, prog_name="govdata-ld")
 @click.option(
     "--store",
@@ -59,7 +60,7 @@ def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> Non
 
     Example:
 
-        govdata-ld load examples/guiyang/*.ttl && govdata-ld stats
+        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl && govdata-ld stats
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -200,7 +201,7 @@ def stats(ctx: click.Context, data: tuple[str, ...], output: str) -> None:
 
     Example:
 
-        govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/entries.ttl
+        govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/entries/gy-psb.ttl
     """
     with _catalog(ctx, data) as catalog:
         result = catalog.stats()
@@ -276,6 +277,19 @@ def _read_text(path: str) -> str:
         return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _Exit(f"{path}: cannot read query: {exc}") from exc
+
+
+def help_pages() -> dict[str, str]:
+    """The ``--help`` text of the group and of every command, for the generated CLI page."""
+    pages = {}
+    settings = {"terminal_width": 100, "help_option_names": HELP_OPTIONS}
+    with click.Context(cli, info_name="govdata-ld", **settings) as ctx:
+        pages["govdata-ld"] = cli.get_help(ctx)
+        for name in sorted(cli.commands):
+            command = cli.commands[name]
+            with click.Context(command, parent=ctx, info_name=name, **settings) as sub:
+                pages[f"govdata-ld {name}"] = command.get_help(sub)
+    return pages
 
 
 def main() -> None:
