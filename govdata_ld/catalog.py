@@ -253,7 +253,8 @@ class Catalog:
     def dump(self, format: str = "trig", *, vocabulary: bool = False) -> bytes:
         """Serialize the store's named graphs (the vocabulary graph only when asked).
 
-        Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) merge the graphs.
+        TriG, N-Quads and JSON-LD keep the graphs (and load back as they were); Turtle,
+        N-Triples and RDF/XML merge them (and loading sorts the statements into graphs again).
 
         Raises:
             InputError: the format is unknown.

@@ -135,7 +135,7 @@ def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter)
     for entry, triples in sorted(part.entries.items()):
         graph = minter.entry_graph(entry)
         code = minter.code_of_entry(entry) or str(entry)
-        new = set(triples)
+        new = _without_version(set(triples))  # the store numbers versions, not the input
         old = current.get(graph)
         if old is not None and _without_version(old) == new:
             unchanged.append(code)

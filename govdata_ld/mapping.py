@@ -208,6 +208,7 @@ SPECS: dict[type, Spec] = {
             _f("spatial", DCTERMS.spatial, Kind.DIVISION),
             Field("temporal", DCTERMS.temporal, Kind.NESTED, segment="temporal"),
             _f("license", DCTERMS.license, Kind.IRI),
+            Field("languages", DCTERMS.language, Kind.IRI, many=True),
             Field("contact", DCAT.contactPoint, Kind.NESTED, segment="contact"),
             Field("internal_contact", GD.internalContactPoint, Kind.NESTED, segment="internal-contact"),
         ),

@@ -120,8 +120,9 @@ class Period:
 class Entry:
     """A catalog entry: one government data resource with what Art. 9 asks an organ to state.
 
-    Unordered fields (contributors, related, keywords) come back from RDF sorted; items and
-    distributions keep their order.
+    Unordered fields (contributors, related, keywords, languages) come back from RDF sorted; items
+    and distributions keep their order. Languages are IRIs, such as the EU language table's
+    ``http://publications.europa.eu/resource/authority/language/ZHO``.
     """
 
     code: str
@@ -155,6 +156,7 @@ class Entry:
     spatial: str | None = None
     temporal: Period | None = None
     license: str | None = None
+    languages: tuple[str, ...] = ()
     contact: ContactPoint | None = None
     internal_contact: ContactPoint | None = None
 

@@ -215,3 +215,27 @@ def test_vocabulary_graph_is_loaded_once_and_replaced_when_code_lists_change(tmp
         )
         assert Literal("level 4", lang="en") in labels.column("l")
         assert len(second) != size
+
+
+def test_construct_returns_a_graph_and_ask_a_bool(memory_catalog: Catalog, fixture_path) -> None:
+    memory_catalog.load(fixture_path("valid_minimal_entry.ttl"))
+    graph = memory_catalog.query(
+        "PREFIX dct: <http://purl.org/dc/terms/>\n"
+        "CONSTRUCT { ?e dct:title ?t } WHERE { GRAPH ?e { ?e dct:title ?t } }"
+    )
+    assert set(graph) == {(ENTRY, DCTERMS.title, Literal("测试数据资源", lang="zh"))}
+    assert memory_catalog.query("ASK { GRAPH ?g { ?s a <https://w3id.org/govdata-ld/ontology#DataResource> } }")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("turtle", ".ttl"), ("nt", ".nt"), ("json-ld", ".jsonld"), ("xml", ".rdf")])
+def test_each_format_dumps_and_loads_back(memory_catalog: Catalog, fixture_path, tmp_path: Path, fmt: str, suffix: str) -> None:
+    memory_catalog.load(fixture_path("valid_minimal_entry.ttl"))
+    path = tmp_path / f"dump{suffix}"
+    path.write_bytes(memory_catalog.dump(fmt))
+    with Catalog.open("memory", settings=Settings()) as other:
+        summary = other.load(path)
+        if fmt == "json-ld":  # a dataset format, like TriG: the graphs come back as they were
+            assert graph_contents(other) == graph_contents(memory_catalog)
+        else:  # triple formats merge the graphs; loading sorts them again
+            assert summary.added == ("301001/000001",)
+        assert other.entry("301001/000001") == memory_catalog.entry("301001/000001")

@@ -84,6 +84,8 @@ FULL_ENTRY = Entry(
     spatial="520100",
     temporal=Period(date(2020, 1, 1), None),
     license="https://creativecommons.org/licenses/by/4.0/",
+    languages=("http://publications.europa.eu/resource/authority/language/ENG",
+               "http://publications.europa.eu/resource/authority/language/ZHO"),
     contact=ContactPoint("贵阳市公安局数据管理处", "data@psb.guiyang.example", "0851-00000000"),
     internal_contact=ContactPoint("张三", "zhangsan@psb.guiyang.example"),
 )

@@ -53,6 +53,7 @@ from govdata_ld.mapping import to_triples  # noqa: E402
 from govdata_ld.namespaces import PREFIXES  # noqa: E402
 from govdata_ld.settings import DEFAULT_BASE_IRI  # noqa: E402
 
+CHINESE = "http://publications.europa.eu/resource/authority/language/ZHO"
 ITEM_TYPES = {
     "C": ItemDataType.CHARACTER,
     "N": ItemDataType.NUMERIC,
@@ -180,6 +181,7 @@ def entries() -> list[tuple[str, Entry]]:
                     if temporal
                     else None,
                     license=e.get("license"),
+                    languages=(CHINESE,),
                     contact=contact(e.get("contact")),
                     internal_contact=contact(e.get("internal_contact")),
                 ),
