@@ -14,6 +14,7 @@ update carries it, so a failure anywhere leaves the store as it was.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,13 +97,13 @@ def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partitio
         queue: deque[Node] = deque([entry])
         while queue:
             node = queue.popleft()
-            for _, p, o in sorted(by_subject.get(node, ()), key=_order_key):
+            for _, p, o in by_subject.get(node, ()):
                 if o in owned or o in agents or o not in by_subject:
                     continue
                 if isinstance(o, BNode) or p in OWNED_BY_ENTRY or str(o).startswith(f"{entry}/"):
                     owned[o] = entry  # type: ignore[assignment]
                     queue.append(o)
-    skolem = _skolemise(owned)
+    skolem = _skolemise(owned, by_subject)
     for entry in entries:
         result.entries[entry] = []  # type: ignore[index]
     for subject, triples in by_subject.items():
@@ -149,7 +150,7 @@ def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter)
         else:
             added.append(code)
         new.add((entry, DCAT3.version, Literal(str(version))))
-        inserts += [(graph, s, p, o) for s, p, o in sorted(new, key=_order_key)]
+        inserts += [(graph, s, p, o) for s, p, o in new]
     registry = minter.registry_graph()
     subjects = sorted({s for s, _, _ in part.registry}, key=str)
     inserts += [(registry, s, p, o) for s, p, o in part.registry]
@@ -209,13 +210,28 @@ def _check_name(entry: Node, triples: list[Triple], minter: Minter, source: str)
         )
 
 
-def _skolemise(owned: Mapping[Node, URIRef]) -> dict[Node, URIRef]:
-    counters: dict[URIRef, int] = defaultdict(int)
+def _skolemise(owned: Mapping[Node, URIRef], by_subject: Mapping[Node, list[Triple]]) -> dict[Node, URIRef]:
+    """Name each blank node an entry owns by a digest of what it says, so a file loaded twice
+    names its blank nodes the same way (and an unchanged entry stays unchanged)."""
     names: dict[Node, URIRef] = {}
-    for node, entry in owned.items():
+
+    def name(node: BNode, trail: frozenset[Node]) -> URIRef:
+        if node not in names:
+            parts = sorted(
+                f"{p.n3()} {_digest_part(o, trail | {node})}" for _, p, o in by_subject.get(node, ())
+            )
+            digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+            names[node] = Minter.child(owned[node], "genid", digest)
+        return names[node]
+
+    def _digest_part(term: Node, trail: frozenset[Node]) -> str:
+        if isinstance(term, BNode):
+            return "_:cycle" if term in trail or term not in owned else name(term, trail)
+        return term.n3()
+
+    for node in owned:
         if isinstance(node, BNode):
-            counters[entry] += 1
-            names[node] = Minter.child(entry, "genid", counters[entry])
+            name(node, frozenset())
     return names
 
 
@@ -226,7 +242,3 @@ def _without_version(triples: set[Triple]) -> set[Triple]:
 def _version_of(entry: URIRef, triples: set[Triple]) -> int:
     versions = [int(str(o)) for s, p, o in triples if s == entry and p == DCAT3.version and str(o).isdigit()]
     return max(versions, default=0)
-
-
-def _order_key(triple: Sequence[Node]) -> tuple[str, ...]:
-    return tuple(str(t) for t in triple)

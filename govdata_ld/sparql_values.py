@@ -55,9 +55,16 @@ def values_block(variables: Sequence[str], rows: Iterable[Sequence[Node | None]]
         if not _VARIABLE.fullmatch(name):
             raise ParameterError(f"not a SPARQL variable name: {name!r}")
     head = " ".join(f"?{name}" for name in variables)
+    written: dict[Node | None, str] = {}
+
+    def text(term: Node | None) -> str:
+        found = written.get(term)
+        if found is None:
+            found = written[term] = term_text(term)
+        return found
+
     body = "\n".join(
-        "(" + " ".join(term_text(term) for term in _checked(row, len(variables))) + ")"
-        for row in rows
+        "(" + " ".join(text(term) for term in _checked(row, len(variables))) + ")" for row in rows
     )
     return f"VALUES ({head}) {{\n{body}\n}}"
 

@@ -91,15 +91,16 @@ def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
         raise InputError(message, source=source, line=exc.lineno, column=exc.offset) from exc
     except (ValueError, OSError) as exc:
         raise InputError(str(exc), source=source) from exc
+    convert = _TermCache()
     quads: list[Quad] = []
     for statement in parsed:
         graph = statement.graph_name if isinstance(statement, ox.Quad) else None
         quads.append(
             (
-                _term(statement.subject),
-                _term(statement.predicate),
-                _term(statement.object),
-                None if graph is None or isinstance(graph, ox.DefaultGraph) else _term(graph),
+                convert(statement.subject),
+                convert(statement.predicate),
+                convert(statement.object),
+                None if graph is None or isinstance(graph, ox.DefaultGraph) else convert(graph),
             )
         )
     return quads
@@ -159,8 +160,9 @@ class EmbeddedStore:
                 return bool(result)
             if isinstance(result, ox.QuerySolutions):
                 variables = tuple(v.value for v in result.variables)
+                convert = _TermCache()
                 rows = tuple(
-                    tuple(None if s[v] is None else _term(s[v]) for v in variables) for s in result
+                    tuple(None if s[v] is None else convert(s[v]) for v in variables) for s in result
                 )
                 return SelectResult(variables, rows)
             graph = Graph()
@@ -204,6 +206,16 @@ class EmbeddedStore:
         """Flush and release the store (and its directory lock); the object is unusable after."""
         self.flush()
         del self._store
+
+
+class _TermCache(dict):  # type: ignore[type-arg]
+    """Converts pyoxigraph terms to rdflib terms once each (IRIs repeat a lot in catalogs)."""
+
+    def __call__(self, term: object) -> Node:
+        found = self.get(term)
+        if found is None:
+            found = self[term] = _term(term)
+        return found  # type: ignore[no-any-return]
 
 
 def _term(term: object) -> Node:
