@@ -2,7 +2,7 @@
 
 >>> import govdata_ld
 >>> with govdata_ld.open_catalog("memory") as catalog:
-...     len(catalog.run("organs"))
+...     len(catalog.select("organs"))
 0
 """
 

@@ -2,7 +2,7 @@
 
 >>> from govdata_ld import Catalog
 >>> with Catalog.open("memory") as catalog:
-...     catalog.run("totals").dicts()[0]["entries"].toPython()
+...     catalog.select("totals").dicts()[0]["entries"].toPython()
 0
 """
 
@@ -12,7 +12,7 @@ import hashlib
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -108,7 +108,12 @@ class Catalog:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def load(self, *sources: str | Path, format: str | None = None) -> WriteSummary:
+    def load(
+        self,
+        *sources: str | Path,
+        format: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> WriteSummary:
         """Load RDF files (or ``"-"`` for standard input) in one all-or-nothing write.
 
         Entries are upserted by resource code: a known code gets a new version (the old one
@@ -119,6 +124,7 @@ class Catalog:
         Args:
             sources: file paths, or "-" for standard input.
             format: a format name (see :data:`govdata_ld.store.FORMATS`); by extension when None.
+            progress: called with each source's name once it is parsed.
 
         Raises:
             InputError: a file is missing, of unknown format or malformed (with file and line);
@@ -130,6 +136,8 @@ class Catalog:
             fmt = store.format_for(name, format or ("turtle" if name == "-" else None))
             quads = store.parse(_read_bytes(name), fmt, source=name)
             parts.append((name, graphs.partition(quads, self.minter, source=name)))
+            if progress is not None:
+                progress(name)
         return self._write(parts)
 
     def put(self, *records: Record) -> WriteSummary:
@@ -144,14 +152,17 @@ class Catalog:
     def _write(self, parts: list[tuple[str, Partition]]) -> WriteSummary:
         merged = _merge(parts)
         with self._write_lock:
-            entry_graphs = [self.minter.entry_graph(e) for e in merged.entries]
+            touched = [self.minter.entry_graph(e) for e in merged.entries] + list(merged.restored)
             current: dict[URIRef, set[tuple[Node, Node, Node]]] = {}
-            if entry_graphs:
-                result = self._store.query(graphs.current_query(entry_graphs), {})
-                assert isinstance(result, SelectResult)
-                for g, s, p, o in result.rows:
+            if touched:
+                for g, s, p, o in self._store.select(graphs.current_query(touched), {}).rows:
                     current.setdefault(g, set()).add((s, p, o))  # type: ignore[arg-type]
-            text, summary = graphs.plan(merged, current, self.minter)
+            registry_now: set[tuple[Node, Node, Node]] = set()
+            subjects = {s for s, _, _ in merged.registry}
+            if subjects:
+                query = graphs.registry_query(self.minter.registry_graph(), subjects)
+                registry_now = set(self._store.select(query, {}).rows)  # type: ignore[arg-type]
+            text, summary = graphs.plan(merged, current, registry_now, self.minter)
             if text:
                 self._store.update(text)
         log.info(
@@ -193,7 +204,7 @@ class Catalog:
         parsed = queries.parse(text, name or "query")
         return self._store.query(text, parsed.bind(dict(params or {})), name=parsed.name)
 
-    def run(self, name: str, **params: Any) -> Any:
+    def run(self, name: str, **params: Any) -> SelectResult | Graph | bool:
         """Run a named query from ``queries/`` with keyword parameters.
 
         Raises:
@@ -202,6 +213,16 @@ class Catalog:
         """
         named = queries.named(name)
         return self._store.query(named.text, named.bind(params), name=name)
+
+    def select(self, name: str, **params: Any) -> SelectResult:
+        """Run a named SELECT query and return its rows (see :meth:`run`).
+
+        >>> with Catalog.open("memory") as catalog:
+        ...     catalog.select("organs").variables[:3]
+        ('organ', 'uscc', 'name')
+        """
+        named = queries.named(name)
+        return self._store.select(named.text, named.bind(params), name=name)
 
     def entry(self, code: str) -> Entry:
         """Read the current version of an entry back as a record.
@@ -229,16 +250,16 @@ class Catalog:
 
     def versions(self, code: str) -> list[int]:
         """The version numbers an entry has had, oldest first; empty for an unknown code."""
-        result = self.run("entry_versions", entry=self.minter.entry(code))
+        result = self.select("entry_versions", entry=self.minter.entry(code))
         return sorted(int(str(v)) for v in result.column("version"))
 
     def stats(self) -> Stats:
         """Count organs, systems and entries, and entries by provider, category, attributes, grade."""
-        totals_row = self.run("totals").dicts()[0]
+        totals_row = self.select("totals").dicts()[0]
         totals = {k: int(v.toPython()) for k, v in totals_row.items()}
         by = {}
         for label, predicate in STAT_DIMENSIONS.items():
-            rows = self.run("count_entries_by", dimension=predicate).dicts()
+            rows = self.select("count_entries_by", dimension=predicate).dicts()
             by[label] = tuple(
                 StatRow(
                     r["value"],

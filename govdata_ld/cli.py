@@ -18,6 +18,7 @@ import click
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from . import __version__, queries, resources
@@ -125,11 +126,9 @@ def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> 
 
         govdata-ld load examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl
     """
-    with _catalog(ctx) as catalog:
-        try:
-            summary = catalog.load(*files, format=rdf_format)
-        except GovDataError as exc:
-            raise _Exit(str(exc)) from exc
+    with _catalog(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("parsing", total=len(files))
+        summary = catalog.load(*files, format=rdf_format, progress=lambda _: bar.advance(task))
     click.echo(
         f"loaded {len(files)} file(s): {len(summary.added)} entries added, "
         f"{len(summary.revised)} revised, {len(summary.unchanged)} unchanged; "
@@ -149,12 +148,14 @@ def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> 
     help="Bind a declared parameter (repeatable); IRIs may be prefixed names (gd:grade).",
 )
 @data_option
-@output_option("table", "csv", "json", "turtle")
+@output_option("table", "csv", "json")
 @click.pass_context
 def query(
     ctx: click.Context, query_name: str, params: tuple[str, ...], data: tuple[str, ...], output: str
 ) -> None:
     """Run a named query or a read-only .rq file (updates, SERVICE and LOAD are refused).
+
+    SELECT prints a table, CSV or SPARQL JSON results; CONSTRUCT prints Turtle; ASK true/false.
 
     Named queries: see `govdata-ld queries`. A file's parameters are declared in its header
     (`#+ param: ?name iri  description`).
@@ -165,14 +166,10 @@ def query(
     """
     bindings = dict(_split_param(p) for p in params)
     with _catalog(ctx, data) as catalog:
-        try:
-            if query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file():
-                text = _read_text(query_name)
-                result = catalog.query(text, bindings, name=query_name)
-            else:
-                result = catalog.run(query_name, **bindings)
-        except GovDataError as exc:
-            raise _Exit(str(exc)) from exc
+        if query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file():
+            result = catalog.query(_read_text(query_name), bindings, name=query_name)
+        else:
+            result = catalog.run(query_name, **bindings)
     _print_result(result, output)
 
 

@@ -40,8 +40,10 @@ OWNED_BY_ENTRY = frozenset(
 # Templates of the write; sparql_values.fill puts the terms in place of {values}.
 _ARCHIVE = "INSERT { GRAPH ?h { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 _DELETE = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+_DELETE_QUADS = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _INSERT = "INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _CURRENT = "SELECT ?g ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+_REGISTRY = "SELECT ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 
 
 @dataclass
@@ -61,9 +63,9 @@ class WriteSummary:
         added: codes of entries that did not exist before.
         revised: codes of entries that got a new version (their old one is kept).
         unchanged: codes of entries whose description was already current.
-        registry_subjects: how many organs, catalogs, systems and other subjects were (re)described.
-        restored_graphs: named graphs written as they were given (TriG, N-Quads).
-        triples: statements in the write.
+        registry_subjects: how many organs, catalogs, systems and other subjects were described.
+        restored_graphs: named graphs written as they were given (TriG, N-Quads, JSON-LD).
+        triples: statements added (statements already in the store are not written again).
     """
 
     added: tuple[str, ...] = ()
@@ -118,21 +120,33 @@ def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partitio
     return result
 
 
-def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter) -> tuple[str, WriteSummary]:
-    """Turn a partition into one SPARQL update, given the current graphs of the touched entries.
+def plan(
+    part: Partition,
+    current: Mapping[URIRef, set[Triple]],
+    registry_now: set[Triple],
+    minter: Minter,
+) -> tuple[str, WriteSummary]:
+    """Turn a partition into one SPARQL update that changes only what differs.
 
     Args:
         part: the statements to write.
-        current: entry graph -> its present triples (absent for new entries).
+        current: the present content of the touched entry graphs and restored graphs (absent
+            when a graph does not exist).
+        registry_now: the present registry statements about the subjects the partition describes.
         minter: the deployment's IRIs.
 
     Returns:
         The update text (empty when there is nothing to write) and a summary.
     """
     archive: list[tuple[URIRef, URIRef]] = []
-    clear: list[tuple[URIRef]] = []
+    deletes: list[tuple[Node, Node, Node, Node]] = []
     inserts: list[tuple[Node, Node, Node, Node]] = []
     added, revised, unchanged = [], [], []
+
+    def replace(graph: URIRef, old: set[Triple], new: set[Triple]) -> None:
+        deletes.extend((graph, s, p, o) for s, p, o in old - new)
+        inserts.extend((graph, s, p, o) for s, p, o in new - old)
+
     for entry, triples in sorted(part.entries.items()):
         graph = minter.entry_graph(entry)
         code = minter.code_of_entry(entry) or str(entry)
@@ -145,25 +159,20 @@ def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter)
         if old is not None:
             version = _version_of(entry, old) + 1
             archive.append((graph, minter.version_graph(entry, version - 1)))
-            clear.append((graph,))
             revised.append(code)
         else:
             added.append(code)
         new.add((entry, DCAT3.version, Literal(str(version))))
-        inserts += [(graph, s, p, o) for s, p, o in new]
+        replace(graph, old or set(), new)
     registry = minter.registry_graph()
-    subjects = sorted({s for s, _, _ in part.registry}, key=str)
-    inserts += [(registry, s, p, o) for s, p, o in part.registry]
+    replace(registry, registry_now, set(part.registry))
     for graph, triples in part.restored.items():
-        clear.append((graph,))
-        inserts += [(graph, s, p, o) for s, p, o in triples]
-    forget = [(registry, s) for s in subjects if not isinstance(s, BNode)]
+        replace(graph, current.get(graph, set()), set(triples))
     operations = [
         fill(template, variables, rows)
         for template, variables, rows in (
             (_ARCHIVE, ["g", "h"], archive),
-            (_DELETE, ["g"], clear),
-            (_DELETE, ["g", "s"], forget),
+            (_DELETE_QUADS, ["g", "s", "p", "o"], deletes),
             (_INSERT, ["g", "s", "p", "o"], inserts),
         )
         if rows
@@ -172,11 +181,17 @@ def plan(part: Partition, current: Mapping[URIRef, set[Triple]], minter: Minter)
         added=tuple(added),
         revised=tuple(revised),
         unchanged=tuple(unchanged),
-        registry_subjects=len(subjects),
+        registry_subjects=len({s for s, _, _ in part.registry}),
         restored_graphs=len(part.restored),
         triples=len(inserts),
     )
     return " ;\n".join(operations), summary
+
+
+def registry_query(registry: URIRef, subjects: Iterable[Node]) -> str:
+    """The query that reads what the registry says now about the given subjects."""
+    rows = [(registry, s) for s in subjects if not isinstance(s, BNode)]
+    return fill(_REGISTRY, ["g", "s"], rows)
 
 
 def replace_graph(graph: URIRef, triples: Iterable[Triple]) -> str:

@@ -7,7 +7,7 @@ Each :class:`Field` says which predicate a record attribute becomes and how its 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum, auto
@@ -80,6 +80,7 @@ class Field:
     kind: Kind
     enum: type[CodeEnum] | None = None
     many: bool = False
+    record: type | None = None  # NESTED: the owned record's type
     segment: str = ""  # NESTED: the path segment of the owned node's IRI
 
 
@@ -201,26 +202,18 @@ SPECS: dict[type, Spec] = {
             _f("issued", DCTERMS.issued, Kind.DATE),
             _f("modified", DCTERMS.modified, Kind.DATE),
             _f("format", GD.resourceFormat, Kind.CONCEPT, Format),
-            Field("items", GD.dataItem, Kind.NESTED, many=True, segment="item"),
+            Field("items", GD.dataItem, Kind.NESTED, many=True, record=DataItem, segment="item"),
             Field("related", DCTERMS.relation, Kind.ENTRY, many=True),
-            Field("distributions", DCAT.distribution, Kind.NESTED, many=True, segment="distribution"),
+            Field("distributions", DCAT.distribution, Kind.NESTED, many=True, record=Distribution, segment="distribution"),
             Field("keywords", DCAT.keyword, Kind.ZH, many=True),
             _f("spatial", DCTERMS.spatial, Kind.DIVISION),
-            Field("temporal", DCTERMS.temporal, Kind.NESTED, segment="temporal"),
+            Field("temporal", DCTERMS.temporal, Kind.NESTED, record=Period, segment="temporal"),
             _f("license", DCTERMS.license, Kind.IRI),
             Field("languages", DCTERMS.language, Kind.IRI, many=True),
-            Field("contact", DCAT.contactPoint, Kind.NESTED, segment="contact"),
-            Field("internal_contact", GD.internalContactPoint, Kind.NESTED, segment="internal-contact"),
+            Field("contact", DCAT.contactPoint, Kind.NESTED, record=ContactPoint, segment="contact"),
+            Field("internal_contact", GD.internalContactPoint, Kind.NESTED, record=ContactPoint, segment="internal-contact"),
         ),
     ),
-}
-
-_NESTED_TYPES: dict[str, type] = {
-    "items": DataItem,
-    "distributions": Distribution,
-    "temporal": Period,
-    "contact": ContactPoint,
-    "internal_contact": ContactPoint,
 }
 
 # Entries join their provider's sharing and open catalogs only with an attribute on these
@@ -358,10 +351,9 @@ def _read(graph: Graph, subject: URIRef, cls: type, minter: Minter) -> Any:
     for field in spec.fields:
         objects = [o for o in graph.objects(subject, field.predicate) if _matches(field.kind, o)]
         if field.kind is Kind.NESTED:
-            nested = _NESTED_TYPES[field.attr]
             if field.many:
                 objects.sort(key=lambda o: int(graph.value(o, GD.order) or 0))
-            read = [_read(graph, o, nested, minter) for o in objects]  # type: ignore[arg-type]
+            read = [_read(graph, o, field.record, minter) for o in objects]  # type: ignore[arg-type]
         else:
             read = [_value(field, o, minter, subject) for o in objects]
             if field.many:
@@ -416,8 +408,3 @@ def _value(field: Field, term: Node, minter: Minter, subject: URIRef) -> Any:
             raise InputError(f"{subject} {field.predicate}: {text} is not a {kind.name.lower()} IRI")
         return code
     return text
-
-
-def iter_specs() -> Iterator[Spec]:
-    """Every record type's mapping, for the generated model documentation."""
-    return iter(SPECS.values())

@@ -90,7 +90,7 @@ def _provision_order(term: URIRef) -> tuple[int, ...]:
 def queries_markdown() -> str:
     """The queries page, built from the ``#+`` headers of ``queries/``."""
     out = [GENERATED, "# Named queries\n",
-           "Run one with `govdata-ld query NAME -p name=value` or `Catalog.run(name, **params)`. "
+           "Run one with `govdata-ld query NAME -p name=value` or `Catalog.run(name, **params)` (`Catalog.select` for SELECT rows). "
            "IRIs may be given as prefixed names (`gd:grade`). Every query names the graphs it reads.\n"]
     for name in resources.names("queries"):
         query = queries.named(name)

@@ -174,6 +174,17 @@ class EmbeddedStore:
         except OSError as exc:
             raise QueryError(f"query failed: {exc}", name=name) from exc
 
+    def select(self, text: str, bindings: Mapping[str, Node], *, name: str | None = None) -> SelectResult:
+        """Run a SELECT query (see :meth:`query`).
+
+        Raises:
+            QueryError: the query is not a SELECT, does not parse or fails.
+        """
+        result = self.query(text, bindings, name=name)
+        if not isinstance(result, SelectResult):
+            raise QueryError("expected a SELECT query", name=name)
+        return result
+
     def update(self, text: str) -> None:
         """Run a SPARQL update as one transaction.
 

@@ -17,7 +17,6 @@ from govdata_ld import (
     QueryError,
     ResourceNotFoundError,
     Settings,
-    StoreInUseError,
 )
 from govdata_ld.namespaces import GD
 
@@ -79,7 +78,7 @@ def test_a_known_code_gets_a_new_version_and_keeps_the_old(catalog: Catalog, fix
     assert catalog.entry("301001/000001").title_zh == "测试数据资源（修订）"
     old = {(s, p, o) for s, p, o, _ in catalog._store.quads(URIRef(f"{ENTRY}/version/1"))}
     assert (ENTRY, DCTERMS.title, Literal("测试数据资源", lang="zh")) in old
-    totals = catalog.run("totals").dicts()[0]
+    totals = catalog.select("totals").dicts()[0]
     assert (int(totals["entries"]), int(totals["earlier_versions"])) == (1, 1)
 
 
@@ -149,7 +148,6 @@ def test_persistent_store_keeps_data_and_refuses_a_second_process(tmp_path: Path
         assert "StoreInUseError" in probe.stderr and "in use by another process" in probe.stderr
     with Catalog.open(location, settings=Settings()) as reopened:
         assert reopened.entry("301001/000001").grade is Grade.NON_SENSITIVE
-    assert StoreInUseError.__mro__[1].__name__ == "StoreError"
 
 
 @pytest.mark.parametrize(
@@ -183,9 +181,9 @@ def test_parameters_are_bound_not_formatted(memory_catalog: Catalog, fixture_pat
 
 def test_named_queries_declare_and_check_their_parameters(memory_catalog: Catalog, fixture_path) -> None:
     memory_catalog.load(fixture_path("valid_minimal_entry.ttl"))
-    rows = memory_catalog.run("entries", grade="https://w3id.org/govdata-ld/code/grade/non-sensitive")
+    rows = memory_catalog.select("entries", grade="https://w3id.org/govdata-ld/code/grade/non-sensitive")
     assert rows.column("code") == [Literal("301001/000001")]
-    assert len(memory_catalog.run("entries", grade=Grade.SECRET.iri)) == 0
+    assert len(memory_catalog.select("entries", grade=Grade.SECRET.iri)) == 0
     with pytest.raises(ParameterError, match="missing required parameter"):
         memory_catalog.run("count_entries_by")
     with pytest.raises(ParameterError, match="expected iri"):
