@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -134,7 +133,7 @@ class Catalog:
         for source in sources:
             name = str(source)
             fmt = store.format_for(name, format or ("turtle" if name == "-" else None))
-            quads = store.parse(_read_bytes(name), fmt, source=name)
+            quads = store.parse(store.read_source(name), fmt, source=name)
             parts.append((name, graphs.partition(quads, self.minter, source=name)))
             if progress is not None:
                 progress(name)
@@ -315,15 +314,6 @@ def _merge(parts: Iterable[tuple[str, Partition]]) -> Partition:
         for g, triples in part.restored.items():
             merged.restored.setdefault(g, []).extend(triples)
     return merged
-
-
-def _read_bytes(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or "cannot read file", source=source) from exc
 
 
 def _text(term: Node | None) -> str | None:

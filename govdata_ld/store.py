@@ -8,6 +8,7 @@ one SPARQL update, which pyoxigraph runs as one transaction: all of it lands or 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -71,6 +72,20 @@ def format_for(source: str, explicit: str | None = None) -> str:
             source=source,
         )
     return EXTENSIONS[suffix]
+
+
+def read_source(source: str) -> bytes:
+    """The bytes of a file, or of standard input for "-".
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read file", source=source) from exc
 
 
 def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
@@ -204,9 +219,40 @@ class EmbeddedStore:
                 continue
             yield _term(q.subject), _term(q.predicate), _term(q.object), _term(q.graph_name)
 
+    def quads_default(self) -> Iterator[Quad]:
+        """Iterate the statements of the default graph."""
+        convert = _TermCache()
+        for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield convert(q.subject), convert(q.predicate), convert(q.object), None
+
     def graph_names(self) -> set[URIRef]:
         """The names of the named graphs in the store."""
         return {_term(g) for g in self._store.named_graphs()}  # type: ignore[misc]
+
+    def load_default(self, data: bytes, format: str, *, source: str) -> None:
+        """Parse a document straight into the default graph (a scratch store for validation).
+
+        Raises:
+            InputError: the document does not parse; nothing is added.
+        """
+        try:
+            self._store.load(data, format=FORMATS[format], to_graph=ox.DefaultGraph())
+        except SyntaxError as exc:
+            raise InputError(exc.msg or str(exc), source=source, line=exc.lineno, column=exc.offset) from exc
+        except (ValueError, OSError) as exc:
+            raise InputError(str(exc), source=source) from exc
+
+    def add_default(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """Add triples to the default graph in one transaction."""
+        self._store.extend(ox.Quad(_ox(s), _ox(p), _ox(o), ox.DefaultGraph()) for s, p, o in triples)
+
+    def copy_to_default(self, graphs: Iterable[URIRef]) -> EmbeddedStore:
+        """A new memory store whose default graph holds the union of the given named graphs."""
+        scratch = EmbeddedStore()
+        for graph in graphs:
+            quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            scratch._store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        return scratch
 
     def flush(self) -> None:
         """Make written data durable on disk (no-op in memory)."""

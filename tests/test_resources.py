@@ -20,7 +20,8 @@ GD_NS = str(GD._NS)
 
 def terms() -> list[URIRef]:
     """Every class, property, concept scheme, concept and provision the ontology files define."""
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.ConceptScheme, SKOS.Concept, GD.LegalProvision)
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.ConceptScheme, SKOS.Concept,
+             GD.LegalProvision, DCTERMS.Standard)
     found = {s for k in kinds for s in ONTOLOGY.subjects(RDF.type, k) if isinstance(s, URIRef)}
     return sorted(t for t in found if t.startswith(("https://w3id.org/govdata-ld/")))
 

@@ -1,0 +1,354 @@
+"""Validation against the shapes in ``shapes/``: a typed report, by the fast path or by pyshacl.
+
+The only module that imports pyshacl, the reference engine. The fast path
+(:mod:`govdata_ld.shacl_sparql`) runs the same shapes as set-based SPARQL on a scratch embedded
+store; tests require both to give the same results. Only ``sh:Violation`` results decide
+conformance; warnings are reported and counted. Nothing is fetched: the ontology and code lists
+are the packaged (or configured) files, merged into a copy of the data, never into the caller's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyshacl
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SH, SKOS, XSD
+from rdflib.term import Node
+
+from . import resources, store
+from .errors import GovDataError, InputError
+from .iris import Minter
+from .namespaces import CODE, GD, PREFIXES
+from .settings import Settings
+from .shacl_sparql import Check, compile_checks, unsupported
+
+GDS = Namespace("https://w3id.org/govdata-ld/shapes#")
+ENGINES = ("auto", "sparql", "pyshacl")
+_DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?")
+
+
+class NonConformantError(GovDataError):
+    """Raised by :meth:`ValidationReport.raise_for_violations` when violations were found.
+
+    Attributes:
+        report: the report.
+    """
+
+    def __init__(self, message: str, *, report: ValidationReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One result: which node broke which shape, where, how badly, and why.
+
+    Attributes:
+        focus: the entry, organ, catalog or data item checked.
+        path: the property (field) checked, when the shape has one.
+        shape: the shape whose constraint failed.
+        severity: ``sh:Violation`` or ``sh:Warning``.
+        component: the SHACL constraint component.
+        value: the offending value, when there is one.
+        messages: the shape's message by language ("zh", "en").
+        articles: notations of the provisions and clauses the shape enforces ("Art. 9(2)").
+        label: the entry's resource code or the organ's credit code, for people.
+    """
+
+    focus: Node
+    path: Node | None
+    shape: Node
+    severity: URIRef
+    component: URIRef
+    value: Node | None
+    messages: dict[str, str] = field(compare=False, hash=False)
+    articles: tuple[str, ...] = field(compare=False, hash=False)
+    label: str = field(compare=False, hash=False, default="")
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What two engines must agree on: focus, path, shape, severity."""
+        return (str(self.focus), "" if self.path is None else str(self.path), str(self.shape), str(self.severity))
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in ``lang``, else in the other language."""
+        return self.messages.get(lang) or next(iter(self.messages.values()), "")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of a validation.
+
+    Attributes:
+        conforms: no ``sh:Violation`` result.
+        results: sorted by focus node, then path, then shape.
+        engine: "sparql" (the fast path) or "pyshacl".
+        graph: the raw ``sh:ValidationReport`` graph.
+        fallback_reasons: why the fast path was not used, when it was not.
+    """
+
+    conforms: bool
+    results: tuple[ValidationResult, ...]
+    engine: str
+    graph: Graph = field(compare=False, repr=False)
+    fallback_reasons: tuple[str, ...] = ()
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Violation)
+
+    @property
+    def warnings(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity != SH.Violation)
+
+    def keys(self) -> set[tuple[str, str, str, str]]:
+        """The results as (focus, path, shape, severity), for comparing engines."""
+        return {r.key for r in self.results}
+
+    def raise_for_violations(self) -> None:
+        """Raise :class:`NonConformantError` if there are violations."""
+        if not self.conforms:
+            raise NonConformantError(
+                f"{len(self.violations)} violation(s); first: {self.violations[0].message('en')}", report=self
+            )
+
+    def text(self, lang: str = "zh") -> str:
+        """The report for people, grouped by entry: code, field, rule, article, message."""
+        lines = [
+            f"{'conforms' if self.conforms else 'does not conform'}: "
+            f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
+        ]
+        current = None
+        for r in self.results:
+            if r.focus != current:
+                current = r.focus
+                lines.append(f"\n{r.label or _short(r.focus)}")
+            where = _short(r.path) if r.path is not None else "-"
+            level = "violation" if r.severity == SH.Violation else "warning"
+            value = f" [{r.value}]" if r.value is not None else ""
+            lines.append(
+                f"  {level:9} {where:28} {_short(r.shape):42} {', '.join(r.articles)}\n"
+                f"            {r.message(lang)}{value}"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_json(self, lang: str = "zh") -> str:
+        """The report as JSON (one object per result)."""
+        doc = {
+            "conforms": self.conforms,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "engine": self.engine,
+            "results": [
+                {
+                    "focus": str(r.focus),
+                    "label": r.label,
+                    "path": None if r.path is None else str(r.path),
+                    "shape": str(r.shape),
+                    "severity": _short(r.severity),
+                    "component": _short(r.component),
+                    "value": None if r.value is None else str(r.value),
+                    "message": r.message(lang),
+                    "articles": list(r.articles),
+                }
+                for r in self.results
+            ],
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def validate(
+    *sources: str | Path | Graph,
+    settings: Settings | None = None,
+    as_of: date | None = None,
+    engine: str = "auto",
+    format: str | None = None,
+) -> ValidationReport:
+    """Validate RDF files (or graphs) against the shapes, with the ontology and code lists.
+
+    Args:
+        sources: files (or "-" for standard input) or rdflib graphs, validated together.
+        settings: deployment settings (code lists, resource-code pattern, open-attribute scheme).
+        as_of: the date the update duty is judged on; today when None.
+        engine: "auto" (the fast path when it supports every shape, else pyshacl), "sparql",
+            or "pyshacl".
+        format: the files' format; by extension when None.
+
+    Returns:
+        The report; non-conformance is a result, not an exception.
+
+    Raises:
+        InputError: a file is missing or malformed, or the engine name is unknown.
+
+    >>> report = validate(Graph())
+    >>> report.conforms, len(report.results)
+    (True, 0)
+    """
+    settings = settings or Settings.load()
+    scratch = store.EmbeddedStore()
+    for source in sources:
+        if isinstance(source, Graph):
+            scratch.add_default(source)
+        else:
+            name = str(source)
+            fmt = store.format_for(name, format or ("turtle" if name == "-" else None))
+            scratch.load_default(store.read_source(name), fmt, source=name)
+    return Validator(settings, as_of=as_of, engine=engine).run(scratch)
+
+
+class Validator:
+    """Runs the shapes over a scratch store; keeps its compiled queries for repeated runs."""
+
+    def __init__(self, settings: Settings, *, as_of: date | None = None, engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise InputError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}", source="engine")
+        self.settings = settings
+        self.as_of = as_of or date.today()
+        self.minter = Minter(settings.base_iri)
+        self.shapes = shapes_graph(settings)
+        self.vocabulary = resources.ontology(overrides=settings.code_lists)
+        self.fallback_reasons = tuple(unsupported(self.shapes))
+        if engine == "sparql" and self.fallback_reasons:
+            raise InputError("the fast path cannot run these shapes: " + "; ".join(self.fallback_reasons), source="engine")
+        self.engine = "pyshacl" if engine == "pyshacl" or self.fallback_reasons else "sparql"
+        self.checks: list[Check] = compile_checks(self.shapes) if self.engine == "sparql" else []
+
+    def context(self) -> list[tuple[Node, Node, Node]]:
+        """The ontology, code lists and the update-duty cut-off dates added to the data."""
+        triples = list(self.vocabulary)
+        for cycle, interval in self.vocabulary.subject_objects(GD.maximumInterval):
+            cutoff = _minus(self.as_of, str(interval))
+            triples.append((cycle, GDS.staleBefore, Literal(cutoff.isoformat(), datatype=XSD.date)))
+        return triples
+
+    def run(self, scratch: store.EmbeddedStore, focus: Iterable[Node] | None = None) -> ValidationReport:
+        """Validate the default graph of ``scratch`` (the context is added to it)."""
+        scratch.add_default(self.context())
+        if self.engine == "pyshacl":
+            return self._pyshacl(scratch)
+        return self._sparql(scratch)
+
+    def _sparql(self, scratch: store.EmbeddedStore) -> ValidationReport:
+        found: dict[tuple, ValidationResult] = {}
+        for check in self.checks:
+            rows = scratch.select(check.query, {}, name=str(check.shape))
+            for row in rows.dicts():
+                focus = row["this"]
+                value = row.get("value")
+                if check.component in _NO_VALUE:
+                    value = None
+                path = row.get("path", check.path)
+                result = self._result(focus, path, check.shape, check.severity, check.component, value, check.constraint, scratch)
+                found.setdefault((result.key, check.component, value), result)
+        return self._report(list(found.values()), "sparql")
+
+    def _pyshacl(self, scratch: store.EmbeddedStore) -> ValidationReport:
+        data = Graph()
+        for s, p, o, _ in scratch.quads_default():
+            data.add((s, p, o))
+        try:
+            _, graph, _ = pyshacl.validate(
+                data, shacl_graph=self.shapes, inference="none", allow_warnings=True, inplace=True
+            )
+        except Exception as exc:  # pyshacl raises its own hierarchy for broken shapes
+            raise GovDataError(f"pyshacl failed: {exc}") from exc
+        results = []
+        for node in graph.subjects(RDF.type, SH.ValidationResult):
+            results.append(
+                self._result(
+                    graph.value(node, SH.focusNode),
+                    graph.value(node, SH.resultPath),
+                    graph.value(node, SH.sourceShape),
+                    graph.value(node, SH.resultSeverity),
+                    graph.value(node, SH.sourceConstraintComponent),
+                    graph.value(node, SH.value),
+                    graph.value(node, SH.sourceConstraint),
+                    scratch,
+                )
+            )
+        return self._report(results, "pyshacl", graph)
+
+    def _result(self, focus, path, shape, severity, component, value, constraint, scratch) -> ValidationResult:  # noqa: ANN001
+        messages = {}
+        for source in (constraint, shape):
+            if source is None:
+                continue
+            for message in self.shapes.objects(source, SH.message):
+                if isinstance(message, Literal) and message.language and message.language not in messages:
+                    messages[message.language] = str(message)
+        articles = tuple(sorted(str(self.vocabulary.value(a, SKOS.notation) or a) for a in self.shapes.objects(shape, RDFS.seeAlso)))
+        return ValidationResult(focus, path, shape, severity, component, value, messages, articles, self._label(focus))
+
+    def _label(self, focus: Node) -> str:
+        return self.minter.code_of_entry(focus) or self.minter.code_of_organ(focus) or ""
+
+    def _report(self, results: list[ValidationResult], engine: str, graph: Graph | None = None) -> ValidationReport:
+        ordered = tuple(sorted(results, key=lambda r: (r.key[0], r.key[1], r.key[2], str(r.component), str(r.value))))
+        conforms = not any(r.severity == SH.Violation for r in ordered)
+        return ValidationReport(conforms, ordered, engine, graph if graph is not None else _report_graph(ordered, conforms), self.fallback_reasons)
+
+
+_NO_VALUE = {
+    SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent, SH.UniqueLangConstraintComponent,
+}
+
+
+def shapes_graph(settings: Settings) -> Graph:
+    """The shapes, with the deployment's resource-code pattern and open-attribute scheme in place."""
+    graph = resources.shapes()
+    for shape in list(graph.subjects(GDS.setting, Literal("resource_code_pattern"))):
+        graph.set((shape, SH.pattern, Literal(settings.resource_code_pattern)))
+    for shape in list(graph.subjects(GDS.setting, Literal("open_attribute_scheme"))):
+        graph.set((shape, SH.hasValue, URIRef(f"{CODE}{settings.open_attribute_scheme}")))
+    return graph
+
+
+def _report_graph(results: Sequence[ValidationResult], conforms: bool) -> Graph:
+    graph = Graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    for r in results:
+        node = BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, r.focus))
+        graph.add((node, SH.sourceShape, r.shape))
+        graph.add((node, SH.resultSeverity, r.severity))
+        graph.add((node, SH.sourceConstraintComponent, r.component))
+        if r.path is not None:
+            graph.add((node, SH.resultPath, r.path))
+        if r.value is not None:
+            graph.add((node, SH.value, r.value))
+        for lang, text in r.messages.items():
+            graph.add((node, SH.resultMessage, Literal(text, lang=lang)))
+    return graph
+
+
+def _minus(day: date, duration: str) -> date:
+    match = _DURATION.fullmatch(duration)
+    if not match:
+        raise InputError(f"unsupported update-cycle interval {duration!r} (PnYnMnD expected)")
+    years, months, days = (int(g or 0) for g in match.groups())
+    month_index = day.year * 12 + day.month - 1 - years * 12 - months
+    year, month = divmod(month_index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    shifted = date(year, month + 1, min(day.day, last))
+    return date.fromordinal(shifted.toordinal() - days)
+
+
+def _short(term: Node | None) -> str:
+    if term is None:
+        return ""
+    text = str(term)
+    for prefix, namespace in {**PREFIXES, "gds": str(GDS), "sh": str(SH)}.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+    return text
