@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -30,10 +32,12 @@ from .namespaces import GD, PREFIXES
 from .records import Entry, Organ, Record
 from .results import SelectResult
 from .settings import Settings
+from .validation import ValidationReport, Validator, merge_reports, report_from_state
 
 log = logging.getLogger(__name__)
 
 MEMORY = "memory"
+STATE_FILE = "govdata-validation.json"
 STAT_DIMENSIONS: dict[str, URIRef] = {
     "provider": DCTERMS.publisher,
     "category": GD.category,
@@ -269,6 +273,72 @@ class Catalog:
                 for r in rows
             )
         return Stats(totals, by)
+
+    def validate(
+        self,
+        *,
+        as_of: date | None = None,
+        engine: str = "auto",
+        changed: Iterable[str] | None = None,
+        previous: ValidationReport | None = None,
+    ) -> ValidationReport:
+        """Validate the current entries, organs and catalogs against the shapes.
+
+        Args:
+            as_of: the date the update duty is judged on; today when None.
+            engine: "auto", "sparql" (the fast path) or "pyshacl" (the reference).
+            changed: resource codes of entries changed since ``previous``; only they and the
+                entries their change can affect (same provider, related codes) are validated, and
+                the result is merged into ``previous``.
+            previous: the report of the last full (or merged) validation; needed with ``changed``.
+
+        Raises:
+            InputError: ``changed`` without ``previous``, or an unknown engine.
+        """
+        validator = Validator(self.settings, as_of=as_of, engine=engine)
+        registry = self.minter.registry_graph()
+        if changed is None:
+            entries = [row[0] for row in self.select("entry_graphs").rows]
+            return validator.run(self._store.copy_to_default([registry, *entries]))  # type: ignore[list-item]
+        if previous is None:
+            raise InputError("validating only changed entries needs the previous report", source="previous")
+        affected = self._affected([self.minter.entry(code) for code in changed])
+        partial = validator.run(self._store.copy_to_default([registry, *affected]))
+        return merge_reports(previous, partial, set(affected))
+
+    def validate_changed(self, *, as_of: date | None = None, engine: str = "auto") -> ValidationReport:
+        """Validate what changed since the last run of this method, and merge with that run.
+
+        The first run (or one on a memory store) validates everything. The state (entry
+        versions and results) is kept in ``govdata-validation.json`` in the store directory.
+        """
+        versions = {str(e): str(v) for e, v in self.select("entry_graphs").rows}
+        state_file = None if self._store.path is None else self._store.path / STATE_FILE
+        state = json.loads(state_file.read_text("utf-8")) if state_file and state_file.is_file() else None
+        if state is None or state.get("as_of") != str(as_of or date.today()):
+            report = self.validate(as_of=as_of, engine=engine)
+        else:
+            old = state["versions"]
+            changed = [e for e, v in versions.items() if old.get(e) != v]
+            removed = {URIRef(e) for e in old if e not in versions}
+            previous = report_from_state(state["results"], engine)
+            previous = previous.without(removed)
+            codes = [self.minter.code_of_entry(e) or e for e in changed]
+            report = self.validate(as_of=as_of, engine=engine, changed=codes, previous=previous) if codes else previous
+        if state_file is not None:
+            payload = {"as_of": str(as_of or date.today()), "versions": versions, "results": report.to_state()}
+            state_file.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+        return report
+
+    def _affected(self, entries: list[URIRef]) -> list[URIRef]:
+        """The entries a change to ``entries`` can affect: same provider, and related entries."""
+        affected = set(entries)
+        for entry in entries:
+            description = self._graph(self.minter.entry_graph(entry))
+            for provider in description.objects(entry, DCTERMS.publisher):
+                affected |= {row[1] for row in self.select("provider_entries", provider=provider).rows}  # type: ignore[misc]
+            affected |= set(description.objects(entry, DCTERMS.relation))  # type: ignore[arg-type]
+        return sorted(affected)
 
     def dump(self, format: str = "trig", *, vocabulary: bool = False) -> bytes:
         """Serialize the store's named graphs (the vocabulary graph only when asked).

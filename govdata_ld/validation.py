@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +21,7 @@ import pyshacl
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH, SKOS, XSD
 from rdflib.term import Node
+from rdflib.util import from_n3
 
 from . import resources, store
 from .errors import GovDataError, InputError
@@ -112,6 +113,11 @@ class ValidationReport:
         """The results as (focus, path, shape, severity), for comparing engines."""
         return {r.key for r in self.results}
 
+    def without(self, nodes: set[Node]) -> ValidationReport:
+        """The report without the results about ``nodes`` (as focus or as offending value)."""
+        kept = [r for r in self.results if r.focus not in nodes and r.value not in nodes]
+        return assemble(kept, self.engine, self.fallback_reasons)
+
     def raise_for_violations(self) -> None:
         """Raise :class:`NonConformantError` if there are violations."""
         if not self.conforms:
@@ -138,6 +144,18 @@ class ValidationReport:
                 f"            {r.message(lang)}{value}"
             )
         return "\n".join(lines) + "\n"
+
+    def to_state(self) -> list[dict[str, object]]:
+        """The results as JSON-ready dictionaries that :func:`report_from_state` reads back."""
+        return [
+            {
+                "focus": r.focus.n3(), "path": None if r.path is None else r.path.n3(),
+                "shape": r.shape.n3(), "severity": r.severity.n3(), "component": r.component.n3(),
+                "value": None if r.value is None else r.value.n3(), "messages": r.messages,
+                "articles": list(r.articles), "label": r.label,
+            }
+            for r in self.results
+        ]
 
     def to_json(self, lang: str = "zh") -> str:
         """The report as JSON (one object per result)."""
@@ -228,7 +246,7 @@ class Validator:
             triples.append((cycle, GDS.staleBefore, Literal(cutoff.isoformat(), datatype=XSD.date)))
         return triples
 
-    def run(self, scratch: store.EmbeddedStore, focus: Iterable[Node] | None = None) -> ValidationReport:
+    def run(self, scratch: store.EmbeddedStore) -> ValidationReport:
         """Validate the default graph of ``scratch`` (the context is added to it)."""
         scratch.add_default(self.context())
         if self.engine == "pyshacl":
@@ -245,7 +263,7 @@ class Validator:
                 if check.component in _NO_VALUE:
                     value = None
                 path = row.get("path", check.path)
-                result = self._result(focus, path, check.shape, check.severity, check.component, value, check.constraint, scratch)
+                result = self._result(focus, path, check.shape, check.severity, check.component, value, check.constraint)
                 found.setdefault((result.key, check.component, value), result)
         return self._report(list(found.values()), "sparql")
 
@@ -259,23 +277,28 @@ class Validator:
             )
         except Exception as exc:  # pyshacl raises its own hierarchy for broken shapes
             raise GovDataError(f"pyshacl failed: {exc}") from exc
-        results = []
-        for node in graph.subjects(RDF.type, SH.ValidationResult):
-            results.append(
-                self._result(
-                    graph.value(node, SH.focusNode),
-                    graph.value(node, SH.resultPath),
-                    graph.value(node, SH.sourceShape),
-                    graph.value(node, SH.resultSeverity),
-                    graph.value(node, SH.sourceConstraintComponent),
-                    graph.value(node, SH.value),
-                    graph.value(node, SH.sourceConstraint),
-                    scratch,
-                )
-            )
-        return self._report(results, "pyshacl", graph)
+        return self.report_from_graph(graph, "pyshacl")
 
-    def _result(self, focus, path, shape, severity, component, value, constraint, scratch) -> ValidationResult:  # noqa: ANN001
+    def report_from_graph(self, graph: Graph, engine: str) -> ValidationReport:
+        """Read a ``sh:ValidationReport`` graph (pyshacl's, or a saved one) into a report."""
+        results = [
+            self._result(
+                graph.value(node, SH.focusNode),
+                graph.value(node, SH.resultPath),
+                graph.value(node, SH.sourceShape),
+                graph.value(node, SH.resultSeverity),
+                graph.value(node, SH.sourceConstraintComponent),
+                graph.value(node, SH.value),
+                graph.value(node, SH.sourceConstraint),
+            )
+            for node in graph.subjects(RDF.type, SH.ValidationResult)
+        ]
+        return self._report(results, engine, graph)
+
+    def _result(
+        self, focus: Node, path: Node | None, shape: Node, severity: URIRef, component: URIRef,
+        value: Node | None, constraint: Node | None,
+    ) -> ValidationResult:
         messages = {}
         for source in (constraint, shape):
             if source is None:
@@ -290,14 +313,50 @@ class Validator:
         return self.minter.code_of_entry(focus) or self.minter.code_of_organ(focus) or ""
 
     def _report(self, results: list[ValidationResult], engine: str, graph: Graph | None = None) -> ValidationReport:
-        ordered = tuple(sorted(results, key=lambda r: (r.key[0], r.key[1], r.key[2], str(r.component), str(r.value))))
-        conforms = not any(r.severity == SH.Violation for r in ordered)
-        return ValidationReport(conforms, ordered, engine, graph if graph is not None else _report_graph(ordered, conforms), self.fallback_reasons)
+        return assemble(results, engine, self.fallback_reasons, graph)
 
 
 _NO_VALUE = {
     SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent, SH.UniqueLangConstraintComponent,
 }
+
+
+def merge_reports(previous: ValidationReport, partial: ValidationReport, affected: set[Node]) -> ValidationReport:
+    """Replace, in ``previous``, what ``partial`` re-validated for the ``affected`` entries.
+
+    ``partial`` ran over the registry and the affected entries only, so its results count for
+    those entries, and for catalogs only where the offending value is one of them; results about
+    organs and other entries are kept from ``previous``.
+    """
+    fresh = [r for r in partial.results if r.focus in affected or r.value in affected]
+    return assemble([*previous.without(affected).results, *fresh], partial.engine, partial.fallback_reasons)
+
+
+def assemble(results: Sequence[ValidationResult], engine: str, fallback: tuple[str, ...] = (), graph: Graph | None = None) -> ValidationReport:
+    """A report from results: sorted, conformance decided by violations only."""
+    ordered = tuple(sorted(results, key=_order))
+    conforms = not any(r.severity == SH.Violation for r in ordered)
+    return ValidationReport(conforms, ordered, engine, graph if graph is not None else _report_graph(ordered, conforms), fallback)
+
+
+def report_from_state(state: list[dict], engine: str) -> ValidationReport:  # type: ignore[type-arg]
+    """Rebuild a report saved with :meth:`ValidationReport.to_state`."""
+
+    def term(text: object) -> Node | None:
+        return None if text is None else from_n3(str(text))
+
+    results = [
+        ValidationResult(
+            term(r["focus"]), term(r["path"]), term(r["shape"]), term(r["severity"]),  # type: ignore[arg-type]
+            term(r["component"]), term(r["value"]), dict(r["messages"]), tuple(r["articles"]), r["label"],  # type: ignore[arg-type]
+        )
+        for r in state
+    ]
+    return assemble(results, engine)
+
+
+def _order(r: ValidationResult) -> tuple[str, ...]:
+    return (*r.key[:3], str(r.component), str(r.value))
 
 
 def shapes_graph(settings: Settings) -> Graph:

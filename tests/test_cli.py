@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from govdata_ld import __version__
+from govdata_ld import __version__, resources
 from govdata_ld.cli import cli
 
 from .conftest import city_files
@@ -80,7 +80,7 @@ def test_query_refuses_an_update_file_with_exit_2(run, tmp_path: Path) -> None:
 def test_unknown_named_query_lists_names_with_exit_2(run) -> None:
     result = run("query", "no_such_query")
     assert result.exit_code == 2
-    assert "available: count_entries_by, entries, entry_versions, organs, totals" in result.output
+    assert "available: " + ", ".join(resources.names("queries")) in result.output
 
 
 def test_bad_turtle_ends_with_exit_2_naming_file_and_line_and_changes_nothing(run, fixture_path) -> None:
