@@ -131,3 +131,38 @@ def test_every_query_has_a_summary_prefixes_and_declared_parameters(name: str) -
         # a trailing VALUES block (remote stores) joins after the projection: bindable
         # variables must be projected
         assert f"?{parameter}" in select_clause, (name, parameter)
+
+
+SHAPES = resources.shapes()
+SH_NS = "http://www.w3.org/ns/shacl#"
+
+
+def shape_nodes() -> list:
+    from rdflib.namespace import SH
+
+    found = set(SHAPES.subjects(RDF.type, SH.NodeShape)) | set(SHAPES.subjects(RDF.type, SH.PropertyShape))
+    found |= set(SHAPES.objects(None, SH.property)) | set(SHAPES.objects(None, SH.node))
+    return sorted(found, key=str)
+
+
+def test_shapes_files_use_the_right_shacl_namespace() -> None:
+    for name in resources.names("shapes"):
+        text = resources.read("shapes", name)
+        assert "https://www.w3.org/ns/shacl" not in text, name  # the misspelt namespace passes everything
+        if name != "prefixes":
+            assert text.startswith("#"), f"{name}.ttl opens with a comment saying what it covers"
+
+
+@pytest.mark.parametrize("shape", shape_nodes(), ids=str)
+def test_every_shape_is_named_explained_and_traced(shape) -> None:
+    from rdflib.namespace import SH
+
+    assert isinstance(shape, URIRef), "no blank-node shapes"
+    assert SHAPES.value(shape, SH.severity) in (SH.Violation, SH.Warning), shape
+    for predicate in (SH.name, SH.message):
+        languages = {o.language for o in SHAPES.objects(shape, predicate) if isinstance(o, Literal)}
+        assert {"zh", "en"} <= languages, (shape, predicate)
+    targets = list(SHAPES.objects(shape, RDFS.seeAlso))
+    assert targets, shape
+    for target in targets:
+        assert (target, RDF.type, GD.LegalProvision) in ONTOLOGY or (target, RDF.type, DCTERMS.Standard) in ONTOLOGY, (shape, target)
