@@ -116,7 +116,48 @@ def cli_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-PAGES = {"model.md": model_markdown, "queries.md": queries_markdown, "cli.md": cli_markdown}
+def rules_markdown() -> str:
+    """The rules page, built from ``shapes/``: every shape, severity, messages and clauses."""
+    from rdflib.namespace import SH
+
+    shapes = resources.shapes()
+    vocabulary = resources.ontology()
+    out = [GENERATED, "# Rules\n",
+           "Every shape in `shapes/`, by file: what it checks, how bad a failure is (only violations "
+           "decide conformance), its messages and the provision or clause it enforces. How to run "
+           "validation: [validation.md](validation.md).\n"]
+    for name in resources.names("shapes"):
+        graph = Graph().parse(data=resources.read("shapes", name), format="turtle")
+        named = sorted(
+            s for s in set(graph.subjects(SH.severity, None)) if isinstance(s, URIRef)
+        )
+        if not named:
+            continue
+        intro = " ".join(
+            line.lstrip("# ").strip() for line in resources.read("shapes", name).splitlines()
+            if line.startswith("#")
+        )
+        out += [f"\n## `{name}.ttl`\n", f"{intro}\n",
+                "| shape | severity | zh | en | enforces |", "|---|---|---|---|---|"]
+        for shape in named:
+            severity = str(graph.value(shape, SH.severity)).rsplit("#", 1)[1]
+            zh = _text(graph, shape, SH.message, "zh")
+            en = _text(graph, shape, SH.message, "en")
+            clauses = ", ".join(sorted(
+                str(vocabulary.value(t, SKOS.notation) or _curie(t)) for t in graph.objects(shape, RDFS.seeAlso)
+            ))
+            out.append(f"| `{str(shape).rsplit('#', 1)[1]}` | {severity} | {zh} | {en} | {clauses} |")
+    return "\n".join(out) + "\n"
+
+
+def _text(graph: Graph, term: URIRef, predicate: URIRef, lang: str) -> str:
+    for value in graph.objects(term, predicate):
+        if isinstance(value, Literal) and value.language == lang:
+            return str(value).replace("|", "\\|")
+    return ""
+
+
+PAGES = {"model.md": model_markdown, "queries.md": queries_markdown, "cli.md": cli_markdown, "rules.md": rules_markdown}
 
 
 def main(docs: Path) -> int:

@@ -7,9 +7,15 @@ tests require the same results (focus, path, shape, severity) on the example cit
 examples, generated catalogs and the W3C SHACL test suite for every component claimed here.
 
 Supported: targets (class, implicit class, node, subjects-of, objects-of); predicate and inverse
-paths; the components in :data:`SUPPORTED`; SPARQL-based constraints (SELECT, top level) with
-``$this`` and ``$PATH``. Anything else makes :func:`unsupported` name it, and validation falls
-back to pyshacl.
+paths; the components in :data:`SUPPORTED`, with property shapes nested in property shapes;
+SPARQL-based constraints (SELECT; not inside shapes used by sh:node/not/and/or) with ``$this``
+pre-bound and ``$PATH`` substituted. Anything else makes :func:`unsupported` name it, and
+validation falls back to pyshacl.
+
+Pre-binding: a SPARQL constraint runs as ``{ focus nodes } LATERAL { SELECT ... }`` (SEP-0006,
+which pyoxigraph implements), so ``$this`` is substituted into the whole query, nested groups,
+UNION branches, BIND and FILTER included, as the SHACL spec defines pre-binding; a plain join
+would evaluate those parts before ``$this`` is bound.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import OWL, SH, XSD
 from rdflib.term import Node
 
+from .errors import ParameterError
 from .sparql_values import term_text
 
 # parameter -> constraint component
@@ -45,9 +52,9 @@ SUPPORTED: dict[URIRef, URIRef] = {
 }
 """The constraint parameters the fast path runs, with their components."""
 
-# Parameters that belong to a supported component but are not a component of their own, and the
-# annotations every shape may carry.
-_COMPANIONS = {SH.flags}
+# Parameters that belong to a supported component but are not a component of their own (a shape
+# may be its own SPARQL constraint), and the annotations every shape may carry.
+_COMPANIONS = {SH.flags, SH.select, SH.prefixes}
 _SHAPE_TERMS = {
     RDF.type, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path,
     SH.property, SH.severity, SH.message, SH.name, SH.description, SH.order, SH.group,
@@ -56,6 +63,14 @@ _SHAPE_TERMS = {
 _SHACL = str(SH)
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _CASTABLE = {XSD.date, XSD.dateTime, XSD.integer, XSD.decimal, XSD.boolean, XSD.double, XSD.float}
+_REFERENCES = (SH.property, SH.node, SH["not"])  # and the members of sh:and / sh:or lists
+_SUBQUERY = re.compile(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", re.IGNORECASE | re.DOTALL)
+_THIS = re.compile(r"[?$]this\b")
+_PREFIX = re.compile(r"^\s*PREFIX\s+(\S*?)\s*:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+_PREFIX_NAME = re.compile(r"([A-Za-z][\w.-]*)?")
+_INSTANCE = f"{term_text(RDF.type)}/{term_text(RDFS.subClassOf)}*"
+# parameters whose values are written into the queries as terms
+_TERMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH["class"], SH.datatype, SH.hasValue)
 
 
 @dataclass(frozen=True)
@@ -85,25 +100,54 @@ class Unsupported(Exception):
 def unsupported(shapes: Graph) -> list[str]:
     """Name what in ``shapes`` the fast path cannot run; empty when it runs everything."""
     problems = []
+    # a custom constraint component: any node with sh:parameter (of whatever class)
+    parameters = {
+        p: c for c, parameter in shapes.subject_objects(SH.parameter) for p in shapes.objects(parameter, SH.path)
+    }
     for shape in _all_shapes(shapes):
         for p in set(shapes.predicates(shape)):
             if str(p).startswith(_SHACL) and p not in SUPPORTED and p not in _SHAPE_TERMS and p not in _COMPANIONS:
                 problems.append(f"{_name(shape)}: {p.n3()}")
+            if p in parameters:
+                component = parameters[p].n3() if isinstance(parameters[p], URIRef) else "(a blank node)"
+                problems.append(f"{_name(shape)}: custom constraint component {component}")
+        terms = [o for p in _TERMS for o in shapes.objects(shape, p)]
+        terms += [m for members in shapes.objects(shape, SH["in"]) for m in Collection(shapes, members)]
+        terms += [shape] if (shape, RDF.type, RDFS.Class) in shapes else []
+        if not all(_writable(term) for term in terms):
+            problems.append(f"{_name(shape)}: a blank node or malformed IRI as a target or constraint value")
         path = shapes.value(shape, SH.path)
         if path is not None and _path_text(shapes, path) is None:
             problems.append(f"{_name(shape)}: path {path.n3() if isinstance(path, URIRef) else 'expression'}")
         for constraint in shapes.objects(shape, SH.sparql):
-            text = str(shapes.value(constraint, SH.select) or "")
-            if not text:
-                problems.append(f"{_name(shape)}: SPARQL constraint without sh:select")
-            if "$currentShape" in text or "$shapesGraph" in text:
-                problems.append(f"{_name(shape)}: $currentShape/$shapesGraph in SPARQL")
-            if re.search(r"\bVALUES\b|\bMINUS\b|\bSERVICE\b", text, re.IGNORECASE):
-                problems.append(f"{_name(shape)}: VALUES, MINUS or SERVICE in SPARQL")
-    for parent, child in _nested(shapes):
+            problems += [f"{_name(shape)}: {problem}" for problem in _sparql_problems(shapes, constraint)]
+        if shape in _reachable(shapes, _children(shapes, shape)):
+            problems.append(f"{_name(shape)}: recursive shape")
+    nested = _reachable(shapes, [c for s in _all_shapes(shapes) for c in _children(shapes, s, properties=False)])
+    for child in nested:
         if any(True for _ in shapes.objects(child, SH.sparql)):
-            problems.append(f"{_name(parent)}: nested shape {_name(child)} has a SPARQL constraint")
+            problems.append(f"{_name(child)}: SPARQL constraint in a shape used by sh:node/not/and/or")
     return sorted(set(problems))
+
+
+def _sparql_problems(shapes: Graph, constraint: Node) -> list[str]:
+    text = str(shapes.value(constraint, SH.select) or "")
+    if not text:
+        return ["SPARQL constraint without sh:select"]
+    problems = []
+    if "$currentShape" in text or "$shapesGraph" in text:
+        problems.append("$currentShape/$shapesGraph in SPARQL")
+    if re.search(r"\bVALUES\b|\bMINUS\b|\bSERVICE\b", text, re.IGNORECASE):
+        problems.append("VALUES, MINUS or SERVICE in SPARQL")
+    if re.search(r"^\s*BASE\b", text, re.IGNORECASE | re.MULTILINE):
+        problems.append("BASE in SPARQL")
+    if re.search(r"\bAS\s+[?$]this\b", text, re.IGNORECASE):
+        problems.append("SPARQL assigns the pre-bound $this")
+    if any(not _THIS.search(m) for m in _SUBQUERY.findall(_PREFIX.sub("", text))[1:]):
+        problems.append("SPARQL subquery that does not project $this by name")
+    if any(not _PREFIX_NAME.fullmatch(prefix) for prefix, _ in _declarations(shapes, constraint)):
+        problems.append("SPARQL prefix declaration with an invalid prefix")
+    return problems
 
 
 def compile_checks(shapes: Graph) -> list[Check]:
@@ -118,36 +162,51 @@ def compile_checks(shapes: Graph) -> list[Check]:
     checks = []
     names = _Names()
     for shape in sorted(_all_shapes(shapes), key=str):
-        if _deactivated(shapes, shape):
-            continue
         targets = _targets(shapes, shape)
-        if targets is None:
-            continue
-        checks += _shape_checks(shapes, shape, targets, names)
+        if targets is not None:
+            checks += _shape_checks(shapes, shape, f"SELECT DISTINCT ?this WHERE {{ {targets} }}", names)
     return checks
 
 
-def _shape_checks(shapes: Graph, shape: Node, targets: str, names: _Names) -> list[Check]:
+def _shape_checks(shapes: Graph, shape: Node, focus: str, names: _Names) -> list[Check]:
+    """The checks of ``shape`` and of its property shapes, over the nodes ``focus`` selects as ?this.
+
+    A property shape's own property shapes (sh:property) take its value nodes as focus nodes.
+    """
+    if _deactivated(shapes, shape):
+        return []
     checks = []
-    units = [(shape, None)] + [(p, p) for p in shapes.objects(shape, SH.property)]
-    if shapes.value(shape, SH.path) is not None:
-        units = [(shape, shape)]
-    for unit, property_shape in units:
-        if _deactivated(shapes, unit):
-            continue
-        severity = shapes.value(unit, SH.severity) or SH.Violation
-        path = shapes.value(unit, SH.path) if property_shape is not None else None
-        for component, pattern, constraint in _constraints(shapes, unit, "?this", names, top=True):
-            query = f"SELECT DISTINCT * WHERE {{\n{{ {targets} }}\n{pattern}\n}}"
-            checks.append(Check(unit, component, severity, path, constraint, _prefixed(shapes, constraint, query)))  # type: ignore[arg-type]
+    severity = shapes.value(shape, SH.severity) or SH.Violation
+    path = shapes.value(shape, SH.path)
+    for component, pattern, constraint in _constraints(shapes, shape, "?this", names, top=True):
+        projection = "*" if constraint is not None else "?this ?value"
+        query = f"SELECT DISTINCT {projection} WHERE {{\n{{ {focus} }}\n{pattern}\n}}"
+        checks.append(Check(shape, component, severity, path, constraint, _prefixed(shapes, constraint, query)))  # type: ignore[arg-type]
+    inner = focus
+    if path is not None:
+        outer = names.fresh("focus")
+        inner = (
+            f"SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS {outer}) WHERE {{ {focus} }} }}\n"
+            f"{outer} {_path_text(shapes, path)} ?this }}"
+        )
+    for property_shape in shapes.objects(shape, SH.property):
+        checks += _shape_checks(shapes, property_shape, inner, names)
     return checks
 
 
 def violates(shapes: Graph, shape: Node, focus: str, names: _Names) -> str:
     """A group pattern that matches when the node bound to ``focus`` violates ``shape``."""
+    if _deactivated(shapes, shape):
+        return "FILTER (false)"
     parts = [pattern for _, pattern, _ in _constraints(shapes, shape, focus, names, top=False)]
+    path = shapes.value(shape, SH.path)
     for property_shape in shapes.objects(shape, SH.property):
-        parts += [p for _, p, _ in _constraints(shapes, property_shape, focus, names, top=False)]
+        if path is None:
+            parts.append(violates(shapes, property_shape, focus, names))
+        else:
+            value = names.fresh("f")
+            nested = violates(shapes, property_shape, value, names)
+            parts.append(f"{focus} {_path_text(shapes, path)} {value} . {{ {nested} }}")
     if not parts:
         return "FILTER (false)"
     return " UNION ".join(f"{{ {p} }}" for p in parts)
@@ -172,7 +231,7 @@ def _constraints(
     for parameter, component in SUPPORTED.items():
         for argument in shapes.objects(unit, parameter):
             if parameter == SH.sparql:
-                if top:
+                if top and not _deactivated(shapes, argument):
                     yield component, _sparql_pattern(shapes, argument, path_text), argument
                 continue
             pattern = _component_pattern(shapes, unit, parameter, argument, focus, path_text, values, value, names)
@@ -185,7 +244,7 @@ def _component_pattern(
     path: str | None, values: str, value: str, names: _Names,
 ) -> str | None:
     if parameter == SH.minCount:
-        n = int(argument)
+        n = int(str(argument))
         if path is None or n == 0:
             return None
         if n == 1:
@@ -197,14 +256,14 @@ def _component_pattern(
             f"FILTER (COALESCE({count}, 0) < {n})"
         )
     if parameter == SH.maxCount:
-        n = int(argument)
+        n = int(str(argument))
         if path is None:
             return None
         if n == 0:
             return f"FILTER EXISTS {{ {focus} {path} {names.fresh('x')} }}"
         if n == 1:
             a, b = names.fresh("x"), names.fresh("x")
-            return f"{focus} {path} {a}, {b} . FILTER ({a} != {b})"
+            return f"{focus} {path} {a}, {b} . FILTER (!sameTerm({a}, {b}))"
         count = names.fresh("n")
         x = names.fresh("x")
         return (
@@ -215,14 +274,15 @@ def _component_pattern(
         if path is None or not _true(argument):
             return None
         a, b = names.fresh("x"), names.fresh("x")
-        return f"{focus} {path} {a}, {b} . FILTER ({a} != {b} && LANG({a}) != \"\" && LANG({a}) = LANG({b}))"
+        same_tag = f"LANG({a}) != \"\" && LCASE(LANG({a})) = LCASE(LANG({b}))"
+        return f"{focus} {path} {a}, {b} . FILTER (!sameTerm({a}, {b}) && {same_tag})"
     if parameter == SH.hasValue:
         if path is None:
             return f"FILTER (!sameTerm({focus}, {term_text(argument)}))"
         return f"FILTER NOT EXISTS {{ {focus} {path} {term_text(argument)} }}"
     # the components below test each value node
     if parameter == SH["class"]:
-        test = f"FILTER NOT EXISTS {{ {value} <{RDF.type}>/<{RDFS.subClassOf}>* {term_text(argument)} }}"
+        test = f"FILTER NOT EXISTS {{ {value} {_INSTANCE} {term_text(argument)} }}"
     elif parameter == SH.datatype:
         test = f"FILTER (!isLiteral({value}) || DATATYPE({value}) != {term_text(argument)}"
         if argument in _CASTABLE:
@@ -256,32 +316,45 @@ def _component_pattern(
 
 
 def _sparql_pattern(shapes: Graph, constraint: Node, path: str | None) -> str:
-    text = str(shapes.value(constraint, SH.select))
+    """The constraint's SELECT, evaluated once per focus node with ``$this`` substituted."""
+    text = _PREFIX.sub("", str(shapes.value(constraint, SH.select)))
     text = re.sub(r"\$this\b", "?this", text)
     if path is not None:
-        text = re.sub(r"\$PATH\b", path, text)
-    body = re.sub(r"^\s*PREFIX\s+\S*\s*<[^>]*>\s*", "", text, flags=re.IGNORECASE | re.MULTILINE)
-    return f"{{ {body} }}"
+        text = re.sub(r"\$PATH\b", lambda _: path, text)
+    return f"LATERAL {{ {text} }}"
+
+
+def _declarations(shapes: Graph, constraint: Node) -> list[tuple[str, str]]:
+    """The (prefix, namespace) pairs of ``sh:prefixes/owl:imports*/sh:declare`` and of the query."""
+    found = _PREFIX.findall(str(shapes.value(constraint, SH.select) or ""))
+    seen: set[Node] = set()
+    todo = list(shapes.objects(constraint, SH.prefixes))
+    while todo:
+        ontology = todo.pop()
+        if ontology in seen:
+            continue
+        seen.add(ontology)
+        todo += shapes.objects(ontology, OWL.imports)
+        for declaration in shapes.objects(ontology, SH.declare):
+            prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+            found.append((str(prefix), str(namespace)) if prefix is not None and namespace is not None else ("?", ""))
+    return found
 
 
 def _prefixed(shapes: Graph, constraint: Node | None, query: str) -> str:
     if constraint is None:
         return query
-    lines = []
-    for ontology in shapes.objects(constraint, SH.prefixes):
-        for declaration in shapes.objects(ontology, SH.declare):
-            prefix = shapes.value(declaration, SH.prefix)
-            namespace = shapes.value(declaration, SH.namespace)
-            lines.append(f"PREFIX {prefix}: {term_text(URIRef(str(namespace)))}")
-    return "\n".join(sorted(set(lines)) + [query])
+    declarations = _declarations(shapes, constraint)
+    lines = {f"PREFIX {prefix}: {term_text(URIRef(namespace))}" for prefix, namespace in declarations}
+    return "\n".join(sorted(lines) + [query])
 
 
 def _targets(shapes: Graph, shape: Node) -> str | None:
     parts = []
     for cls in shapes.objects(shape, SH.targetClass):
-        parts.append(f"?this <{RDF.type}>/<{RDFS.subClassOf}>* {term_text(cls)} .")
+        parts.append(f"?this {_INSTANCE} {term_text(cls)} .")
     if (shape, RDF.type, RDFS.Class) in shapes:
-        parts.append(f"?this <{RDF.type}>/<{RDFS.subClassOf}>* {term_text(shape)} .")
+        parts.append(f"?this {_INSTANCE} {term_text(shape)} .")
     nodes = list(shapes.objects(shape, SH.targetNode))
     if nodes:
         parts.append("VALUES ?this { " + " ".join(term_text(n) for n in nodes) + " }")
@@ -296,9 +369,9 @@ def _targets(shapes: Graph, shape: Node) -> str | None:
 
 def _path_text(shapes: Graph, path: Node) -> str | None:
     if isinstance(path, URIRef):
-        return term_text(path)
+        return term_text(path) if _writable(path) else None
     inverse = shapes.value(path, SH.inversePath)
-    if isinstance(inverse, URIRef) and len(set(shapes.predicate_objects(path))) == 1:
+    if isinstance(inverse, URIRef) and _writable(inverse) and len(set(shapes.predicate_objects(path))) == 1:
         return f"^{term_text(inverse)}"
     return None
 
@@ -318,17 +391,32 @@ def _all_shapes(shapes: Graph) -> set[Node]:
     return found
 
 
-def _nested(shapes: Graph) -> Iterator[tuple[Node, Node]]:
-    for parent, child in shapes.subject_objects(SH.node):
-        yield parent, child
-    for parent, child in shapes.subject_objects(SH["not"]):
-        yield parent, child
+def _children(shapes: Graph, shape: Node, *, properties: bool = True) -> list[Node]:
+    """The shapes ``shape`` refers to: sh:node, sh:not, sh:and/sh:or members (and sh:property)."""
+    found = [c for p in _REFERENCES if properties or p != SH.property for c in shapes.objects(shape, p)]
     for parameter in (SH["and"], SH["or"]):
-        for parent, lst in shapes.subject_objects(parameter):
-            for member in Collection(shapes, lst):
-                yield parent, member
-                for prop in shapes.objects(member, SH.property):
-                    yield parent, prop
+        for members in shapes.objects(shape, parameter):
+            found += Collection(shapes, members)
+    return found
+
+
+def _reachable(shapes: Graph, roots: list[Node]) -> set[Node]:
+    seen: set[Node] = set()
+    todo = list(roots)
+    while todo:
+        shape = todo.pop()
+        if shape not in seen:
+            seen.add(shape)
+            todo += _children(shapes, shape)
+    return seen
+
+
+def _writable(term: Node) -> bool:
+    try:
+        term_text(term)
+    except ParameterError:
+        return False
+    return True
 
 
 def _deactivated(shapes: Graph, shape: Node) -> bool:
@@ -336,7 +424,8 @@ def _deactivated(shapes: Graph, shape: Node) -> bool:
 
 
 def _true(term: Node | None) -> bool:
-    return isinstance(term, Literal) and term.toPython() is True
+    """Only the literal ``true`` counts: SHACL names no other boolean form (``"1"`` is not true)."""
+    return isinstance(term, Literal) and term.datatype == XSD.boolean and str(term) == "true"
 
 
 def _name(shape: Node) -> str:

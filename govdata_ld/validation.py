@@ -291,7 +291,8 @@ class Validator:
                 graph.value(node, SH.value),
                 graph.value(node, SH.sourceConstraint),
             )
-            for node in graph.subjects(RDF.type, SH.ValidationResult)
+            for report in graph.subjects(RDF.type, SH.ValidationReport)
+            for node in graph.objects(report, SH.result)  # not the sh:detail results nested in them
         ]
         return self._report(results, engine, graph)
 

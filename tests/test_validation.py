@@ -130,3 +130,27 @@ def test_cli_validate_exit_codes_and_formats(tmp_path: Path, fixture_path) -> No
     runner.invoke(cli, ["--store", store, "load", *files])
     stored = runner.invoke(cli, ["--store", store, "validate", "--changed-only", "--as-of", "2026-11-01"])
     assert stored.exit_code == 0 and "2 warning(s)" in stored.output
+
+
+def test_validation_reaches_no_network_even_when_the_data_asks(tmp_path: Path) -> None:
+    import sys
+
+    events: list[str] = []
+    recording = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if recording[0] and event.startswith(("socket.", "urllib.")):
+            events.append(event)
+
+    data = tmp_path / "imports.ttl"
+    data.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "<http://example.org/x> a owl:Ontology ; owl:imports <http://127.0.0.1:9/never.ttl> .\n",
+        "utf-8",
+    )
+    sys.addaudithook(hook)  # audit hooks cannot be removed; this one only records
+    for engine in ("sparql", "pyshacl"):
+        report = validate(data, settings=Settings(), as_of=AS_OF, engine=engine)
+        assert report.conforms
+    recording[0] = False
+    assert events == []
