@@ -77,6 +77,7 @@ class Catalog:
         self.settings = settings
         self.minter = Minter(settings.base_iri)
         self._write_lock = threading.Lock()
+        self._validators: dict[tuple[date, str], Validator] = {}
         self._ensure_vocabulary()
 
     @classmethod
@@ -288,23 +289,26 @@ class Catalog:
             as_of: the date the update duty is judged on; today when None.
             engine: "auto", "sparql" (the fast path) or "pyshacl" (the reference).
             changed: resource codes of entries changed since ``previous``; only they and the
-                entries their change can affect (same provider, related codes) are validated, and
-                the result is merged into ``previous``.
+                entries their change can affect (entries whose related codes name them) are
+                validated, and the result is merged into ``previous``.
             previous: the report of the last full (or merged) validation; needed with ``changed``.
 
         Raises:
             InputError: ``changed`` without ``previous``, or an unknown engine.
         """
-        validator = Validator(self.settings, as_of=as_of, engine=engine)
+        key = (as_of or date.today(), engine)
+        if key not in self._validators:  # shapes and code lists are parsed and compiled once
+            self._validators[key] = Validator(self.settings, as_of=key[0], engine=engine)
+        validator = self._validators[key]
         registry = self.minter.registry_graph()
         if changed is None:
             entries = [row[0] for row in self.select("entry_graphs").rows]
             return validator.run(self._store.copy_to_default([registry, *entries]))  # type: ignore[list-item]
         if previous is None:
             raise InputError("validating only changed entries needs the previous report", source="previous")
-        affected = self._affected([self.minter.entry(code) for code in changed])
-        partial = validator.run(self._store.copy_to_default([registry, *affected]))
-        return merge_reports(previous, partial, set(affected))
+        affected, context = self._scope([self.minter.entry(code) for code in changed])
+        partial = validator.run(self._store.copy_to_default([registry, *sorted(affected | context)]))
+        return merge_reports(previous, partial, affected)
 
     def validate_changed(self, *, as_of: date | None = None, engine: str = "auto") -> ValidationReport:
         """Validate what changed since the last run of this method, and merge with that run.
@@ -330,15 +334,16 @@ class Catalog:
             state_file.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
         return report
 
-    def _affected(self, entries: list[URIRef]) -> list[URIRef]:
-        """The entries a change to ``entries`` can affect: same provider, and related entries."""
-        affected = set(entries)
+    def _scope(self, entries: list[URIRef]) -> tuple[set[URIRef], set[URIRef]]:
+        """What re-validating ``entries`` needs: the entries whose results a change to them can
+        alter (themselves, and entries whose related codes name them; a code names one entry), and
+        the entries they name, which the store must hold for the related-code rule to see them."""
+        affected, context = set(entries), set()
         for entry in entries:
             description = self._graph(self.minter.entry_graph(entry))
-            for provider in description.objects(entry, DCTERMS.publisher):
-                affected |= {row[1] for row in self.select("provider_entries", provider=provider).rows}  # type: ignore[misc]
-            affected |= set(description.objects(entry, DCTERMS.relation))  # type: ignore[arg-type]
-        return sorted(affected)
+            context |= set(description.objects(entry, DCTERMS.relation))  # type: ignore[arg-type]
+            affected |= {row[1] for row in self.select("entries_relating_to", target=entry).rows}  # type: ignore[misc]
+        return affected, context - affected
 
     def dump(self, format: str = "trig", *, vocabulary: bool = False) -> bytes:
         """Serialize the store's named graphs (the vocabulary graph only when asked).
