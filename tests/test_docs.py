@@ -38,7 +38,7 @@ def python_blocks(page: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), flags=re.S)
 
 
-@pytest.mark.parametrize("page", ["index.md", "getting-started.md"])
+@pytest.mark.parametrize("page", ["index.md", "getting-started.md", "validation.md"])
 def test_python_examples_in_the_docs_run(page: str) -> None:
     blocks = python_blocks(DOCS / page)
     assert blocks
