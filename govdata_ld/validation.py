@@ -10,9 +10,11 @@ are the packaged (or configured) files, merged into a copy of the data, never in
 from __future__ import annotations
 
 import calendar
+import os
 import json
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -255,8 +257,10 @@ class Validator:
 
     def _sparql(self, scratch: store.EmbeddedStore) -> ValidationReport:
         found: dict[tuple, ValidationResult] = {}
-        for check in self.checks:
-            rows = scratch.select(check.query, {}, name=str(check.shape))
+        # The store answers queries in parallel (it releases the GIL while evaluating).
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            answers = pool.map(lambda check: scratch.select(check.query, {}, name=str(check.shape)), self.checks)
+        for check, rows in zip(self.checks, answers):
             for row in rows.dicts():
                 focus = row["this"]
                 value = row.get("value")
