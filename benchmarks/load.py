@@ -25,12 +25,14 @@ from datetime import date
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
-import govdata_ld as gd
-from govdata_ld.iris import Minter
-from govdata_ld.mapping import to_triples
-from govdata_ld.settings import DEFAULT_BASE_IRI
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+
+import govdata_ld as gd  # noqa: E402
 
 
 def synthetic_city(entries: int) -> list[gd.Organ | gd.Entry]:
@@ -75,24 +77,7 @@ def synthetic_city(entries: int) -> list[gd.Organ | gd.Entry]:
 
 
 def write_city(entries: int, path: Path) -> int:
-    minter = Minter(DEFAULT_BASE_IRI)
-    triples = [
-        pyoxigraph.Triple(*(_ox(t) for t in triple))
-        for record in synthetic_city(entries)
-        for triple in to_triples(record, minter)
-    ]
-    path.write_bytes(pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE))
-    return len(triples)
-
-
-def _ox(term):  # noqa: ANN001, ANN202 - benchmark-local conversion
-    if isinstance(term, URIRef):
-        return pyoxigraph.NamedNode(str(term))
-    if term.language:
-        return pyoxigraph.Literal(str(term), language=term.language)
-    if term.datatype:
-        return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
-    return pyoxigraph.Literal(str(term))
+    return synthetic.write_records(synthetic_city(entries), path)
 
 
 def median_seconds(action: Callable[[], object], runs: int, setup: Callable[[], object] | None = None) -> float:

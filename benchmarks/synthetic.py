@@ -75,15 +75,19 @@ def entries(count: int, violation_every: int = 500) -> list[gd.Entry]:
 
 
 def write_city(count: int, path: Path, violation_every: int = 500) -> int:
-    """Write the organs file's content and ``count`` entries as Turtle; return the triple count."""
+    """Write the organs file's content and ``count`` entries as Turtle; return the entry triples."""
+    return write_records(entries(count, violation_every), path, head=ORGANS_FILE.read_bytes())
+
+
+def write_records(records: list, path: Path, head: bytes = b"") -> int:
+    """Write records as Turtle (after ``head``) through pyoxigraph; return the triple count."""
     minter = Minter(DEFAULT_BASE_IRI)
     triples = [
         pyoxigraph.Triple(*(_ox(t) for t in triple))
-        for entry in entries(count, violation_every)
-        for triple in to_triples(entry, minter)
+        for record in records
+        for triple in to_triples(record, minter)
     ]
-    body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE)
-    path.write_bytes(ORGANS_FILE.read_bytes() + b"\n" + body)
+    path.write_bytes(head + b"\n" + pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE))
     return len(triples)
 
 

@@ -120,7 +120,6 @@ def rules_markdown() -> str:
     """The rules page, built from ``shapes/``: every shape, severity, messages and clauses."""
     from rdflib.namespace import SH
 
-    shapes = resources.shapes()
     vocabulary = resources.ontology()
     out = [GENERATED, "# Rules\n",
            "Every shape in `shapes/`, by file: what it checks, how bad a failure is (only violations "

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from govdata_ld import Catalog, Settings
 
@@ -44,6 +45,15 @@ def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]
 def memory_catalog() -> Iterator[Catalog]:
     with Catalog.open("memory", settings=Settings()) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def city() -> Graph:
+    """The example city's files parsed by rdflib alone (read-only: copy before changing)."""
+    graph = Graph()
+    for path in city_files():
+        graph.parse(path, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="session")

@@ -21,15 +21,6 @@ ORG_ID = URIRef("http://www.w3.org/ns/org#identifier")
 SUB = URIRef("http://www.w3.org/ns/org#subOrganizationOf")
 
 
-@pytest.fixture(scope="module")
-def city() -> Graph:
-    """The example files parsed by rdflib alone: the independent source of truth."""
-    graph = Graph()
-    for path in city_files():
-        graph.parse(path, format="turtle")
-    return graph
-
-
 def organs_of(city: Graph, kind: OrganKind, level: AdminLevel) -> list[URIRef]:
     return [
         o

@@ -18,7 +18,7 @@ from rdflib.namespace import SH
 from govdata_ld import Settings
 from govdata_ld.validation import GDS, ValidationReport, shapes_graph, validate
 
-from .conftest import CITY, ROOT, city_files
+from .conftest import CITY, ROOT
 
 AS_OF = date(2026, 11, 1)
 INVALID = ROOT / "examples" / "guiyang-invalid"
@@ -41,14 +41,6 @@ def together() -> tuple[ValidationReport, ValidationReport]:
     fast = validate(*sources, settings=Settings(), as_of=AS_OF, engine="sparql")
     reference = validate(*sources, settings=Settings(), as_of=AS_OF, engine="pyshacl")
     return fast, reference
-
-
-@pytest.fixture(scope="module")
-def city() -> Graph:
-    graph = Graph()
-    for path in city_files():
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def test_there_are_enough_invalid_examples_each_named_for_a_violation_shape() -> None:

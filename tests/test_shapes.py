@@ -28,7 +28,6 @@ from rdflib.namespace import SH
 from govdata_ld import Settings
 from govdata_ld.validation import GDS, ValidationReport, shapes_graph, validate
 
-from .conftest import city_files
 
 AS_OF = date(2026, 11, 1)
 
@@ -274,15 +273,6 @@ def mutate(city: Graph, update: str) -> Graph:
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
     return shapes_graph(Settings())
-
-
-@pytest.fixture(scope="module")
-def city() -> Graph:
-    """The valid example city (organs and all entries), parsed once."""
-    graph = Graph()
-    for path in city_files():
-        graph.parse(path, format="turtle")
-    return graph
 
 
 @pytest.fixture(scope="module")
