@@ -34,6 +34,7 @@ from .errors import (
     ConfigurationError,
     GovDataError,
     InputError,
+    NonConformantError,
     ParameterError,
     QueryError,
     ResourceNotFoundError,
@@ -56,6 +57,7 @@ from .records import (
 )
 from .results import SelectResult
 from .settings import Settings
+from .validation import ValidationReport, ValidationResult, validate
 
 try:
     __version__ = _version("govdata-ld")
@@ -83,6 +85,7 @@ __all__ = [
     "InputError",
     "ItemDataType",
     "LeadAuthority",
+    "NonConformantError",
     "OpenAttribute",
     "Organ",
     "OrganKind",
@@ -102,6 +105,8 @@ __all__ = [
     "Theme",
     "ThemeLead",
     "UpdateCycle",
+    "ValidationReport",
+    "ValidationResult",
     "WorkflowDecision",
     "WorkflowState",
     "WriteSummary",
@@ -109,4 +114,5 @@ __all__ = [
     "is_valid_uscc",
     "open_catalog",
     "uscc_check_character",
+    "validate",
 ]

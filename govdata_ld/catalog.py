@@ -14,8 +14,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 

@@ -96,3 +96,16 @@ class StoreError(GovDataError):
 
 class StoreInUseError(StoreError):
     """The store directory is held by another process."""
+
+
+class NonConformantError(GovDataError):
+    """Raised by ``ValidationReport.raise_for_violations()`` when violations were found; the one
+    place non-conformance becomes an exception.
+
+    Attributes:
+        report: the :class:`~govdata_ld.validation.ValidationReport`.
+    """
+
+    def __init__(self, message: str, *, report: object) -> None:
+        super().__init__(message)
+        self.report = report

@@ -26,7 +26,7 @@ from rdflib.term import Node
 from rdflib.util import from_n3
 
 from . import resources, store
-from .errors import GovDataError, InputError
+from .errors import GovDataError, InputError, NonConformantError
 from .iris import Minter
 from .namespaces import CODE, GD, PREFIXES
 from .settings import Settings
@@ -35,18 +35,6 @@ from .shacl_sparql import Check, compile_checks, unsupported
 GDS = Namespace("https://w3id.org/govdata-ld/shapes#")
 ENGINES = ("auto", "sparql", "pyshacl")
 _DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?")
-
-
-class NonConformantError(GovDataError):
-    """Raised by :meth:`ValidationReport.raise_for_violations` when violations were found.
-
-    Attributes:
-        report: the report.
-    """
-
-    def __init__(self, message: str, *, report: ValidationReport) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 @dataclass(frozen=True)
