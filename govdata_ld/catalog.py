@@ -302,12 +302,12 @@ class Catalog:
         validator = self._validators[key]
         registry = self.minter.registry_graph()
         if changed is None:
-            entries = [row[0] for row in self.select("entry_graphs").rows]
-            return validator.run(self._store.copy_to_default([registry, *entries]))  # type: ignore[list-item]
+            return validator.run(self._store.construct_scratch(graphs.content_query([registry], all_entries=True)))
         if previous is None:
             raise InputError("validating only changed entries needs the previous report", source="previous")
         affected, context = self._scope([self.minter.entry(code) for code in changed])
-        partial = validator.run(self._store.copy_to_default([registry, *sorted(affected | context)]))
+        scope = graphs.content_query([registry, *sorted(affected | context)])
+        partial = validator.run(self._store.construct_scratch(scope))
         return merge_reports(previous, partial, affected)
 
     def validate_changed(self, *, as_of: date | None = None, engine: str = "auto") -> ValidationReport:

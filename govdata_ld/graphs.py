@@ -44,6 +44,11 @@ _DELETE_QUADS = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _INSERT = "INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _CURRENT = "SELECT ?g ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 _REGISTRY = "SELECT ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
+_CURRENT_CONTENT = (
+    "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
+    "CONSTRUCT { ?s ?p ?o } WHERE { { {values} } UNION { GRAPH ?g { ?g a gd:DataResource } } GRAPH ?g { ?s ?p ?o } }"
+)
+_GRAPHS_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 
 
 @dataclass
@@ -202,6 +207,12 @@ def replace_graph(graph: URIRef, triples: Iterable[Triple]) -> str:
             fill(_INSERT, ["g", "s", "p", "o"], [(graph, s, p, o) for s, p, o in triples]),
         ]
     )
+
+
+def content_query(graphs: Iterable[URIRef], *, all_entries: bool = False) -> str:
+    """The CONSTRUCT of the union of ``graphs`` (and, when asked, of every current entry graph)."""
+    rows = [(g,) for g in graphs]
+    return fill(_CURRENT_CONTENT if all_entries else _GRAPHS_CONTENT, ["g"], rows)
 
 
 def current_query(graphs: Sequence[URIRef]) -> str:

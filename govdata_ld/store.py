@@ -246,12 +246,24 @@ class EmbeddedStore:
         """Add triples to the default graph in one transaction."""
         self._store.extend(ox.Quad(_ox(s), _ox(p), _ox(o), ox.DefaultGraph()) for s, p, o in triples)
 
-    def copy_to_default(self, graphs: Iterable[URIRef]) -> EmbeddedStore:
-        """A new memory store whose default graph holds the union of the given named graphs."""
+    def construct_scratch(self, text: str) -> EmbeddedStore:
+        """A new memory store whose default graph holds what a CONSTRUCT query returns.
+
+        The triples go from one store to the other as N-Triples written and read by the engine,
+        without a Python object per triple.
+
+        Raises:
+            QueryError: the query is not a CONSTRUCT, does not parse or fails.
+        """
+        try:
+            result = self._store.query(text)
+            if not isinstance(result, ox.QueryTriples):
+                raise QueryError("expected a CONSTRUCT query")
+            data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc.msg or exc}") from exc
         scratch = EmbeddedStore()
-        for graph in graphs:
-            quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            scratch._store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        scratch._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
         return scratch
 
     def flush(self) -> None:
