@@ -51,6 +51,7 @@ class ValidationResult:
         messages: the shape's message by language ("zh", "en").
         articles: notations of the provisions and clauses the shape enforces ("Art. 9(2)").
         label: the entry's resource code or the organ's credit code, for people.
+        about: the path, or for a rule without one the property it is about (``gds:field``).
     """
 
     focus: Node
@@ -62,6 +63,7 @@ class ValidationResult:
     messages: dict[str, str] = field(compare=False, hash=False)
     articles: tuple[str, ...] = field(compare=False, hash=False)
     label: str = field(compare=False, hash=False, default="")
+    about: Node | None = field(compare=False, hash=False, default=None)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -126,7 +128,7 @@ class ValidationReport:
             if r.focus != current:
                 current = r.focus
                 lines.append(f"\n{r.label or _short(r.focus)}")
-            where = _short(r.path) if r.path is not None else "-"
+            where = _short(r.about) if r.about is not None else "-"
             level = "violation" if r.severity == SH.Violation else "warning"
             value = f" [{r.value}]" if r.value is not None else ""
             lines.append(
@@ -143,6 +145,7 @@ class ValidationReport:
                 "shape": r.shape.n3(), "severity": r.severity.n3(), "component": r.component.n3(),
                 "value": None if r.value is None else r.value.n3(), "messages": r.messages,
                 "articles": list(r.articles), "label": r.label,
+                "about": None if r.about is None else r.about.n3(),
             }
             for r in self.results
         ]
@@ -159,6 +162,7 @@ class ValidationReport:
                     "focus": str(r.focus),
                     "label": r.label,
                     "path": None if r.path is None else str(r.path),
+                    "field": None if r.about is None else str(r.about),
                     "shape": str(r.shape),
                     "severity": _short(r.severity),
                     "component": _short(r.component),
@@ -300,7 +304,8 @@ class Validator:
                 if isinstance(message, Literal) and message.language and message.language not in messages:
                     messages[message.language] = str(message)
         articles = tuple(sorted(str(self.vocabulary.value(a, SKOS.notation) or a) for a in self.shapes.objects(shape, RDFS.seeAlso)))
-        return ValidationResult(focus, path, shape, severity, component, value, messages, articles, self._label(focus))
+        about = path if path is not None else self.shapes.value(shape, GDS.field)
+        return ValidationResult(focus, path, shape, severity, component, value, messages, articles, self._label(focus), about)
 
     def _label(self, focus: Node) -> str:
         return self.minter.code_of_entry(focus) or self.minter.code_of_organ(focus) or ""
@@ -342,6 +347,7 @@ def report_from_state(state: list[dict], engine: str) -> ValidationReport:  # ty
         ValidationResult(
             term(r["focus"]), term(r["path"]), term(r["shape"]), term(r["severity"]),  # type: ignore[arg-type]
             term(r["component"]), term(r["value"]), dict(r["messages"]), tuple(r["articles"]), r["label"],  # type: ignore[arg-type]
+            term(r.get("about")),
         )
         for r in state
     ]

@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, SH
 
 from govdata_ld import Catalog, Settings
 from govdata_ld.cli import cli
+from govdata_ld.namespaces import GD
 from govdata_ld.validation import GDS, NonConformantError, validate
 
 from .conftest import city_files
@@ -104,6 +105,8 @@ def test_the_store_validates_like_the_files_and_changed_entries_merge(tmp_path: 
         again = catalog.validate(as_of=AS_OF)
         assert merged.keys() == again.keys()
         assert {r.shape for r in again.violations} == {GDS.ShareConditionRule, GDS.LegalBasisRule}
+        assert {r.about for r in again.violations} == {GD.shareCondition, GD.legalBasis}
+        assert "gd:legalBasis" in again.text("en")
         first = catalog.validate_changed(as_of=AS_OF)
         assert first.keys() == again.keys()
         catalog.put(entry)
