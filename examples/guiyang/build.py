@@ -69,6 +69,10 @@ ITEM_TYPES = {
 }
 
 
+USCC = {o["key"]: o["uscc"] for o in city_data.ORGANS}
+"""Each example organ's unified social credit code, by its key in city_data."""
+
+
 def by_slug(enum: type[CodeEnum], slug: str | None) -> CodeEnum | None:
     """The member of ``enum`` whose concept IRI ends in ``/slug``."""
     if slug is None:
@@ -80,7 +84,6 @@ def by_slug(enum: type[CodeEnum], slug: str | None) -> CodeEnum | None:
 
 
 def organs() -> list[Organ]:
-    uscc = {o["key"]: o["uscc"] for o in city_data.ORGANS}
     return [
         Organ(
             uscc=o["uscc"],
@@ -89,20 +92,19 @@ def organs() -> list[Organ]:
             kind=by_slug(OrganKind, o["kind"]),
             level=by_slug(AdminLevel, o["level"]),
             division=o["division"],
-            parent=uscc[o["parent"]] if o["parent"] else None,
+            parent=USCC[o["parent"]] if o["parent"] else None,
         )
         for o in city_data.ORGANS
     ]
 
 
 def systems() -> list[InformationSystem]:
-    uscc = {o["key"]: o["uscc"] for o in city_data.ORGANS}
     return [
         InformationSystem(
             code=s["key"],
             title_zh=s["title_zh"],
             title_en=s["title_en"],
-            owner=uscc[s["owner"]],
+            owner=USCC[s["owner"]],
             funding=by_slug(FundingKind, s["funding"]),
             business_zh=s["business_zh"],
         )
@@ -111,11 +113,10 @@ def systems() -> list[InformationSystem]:
 
 
 def leads() -> list[LeadAuthority | ThemeLead]:
-    uscc = {o["key"]: o["uscc"] for o in city_data.ORGANS}
     return [
-        LeadAuthority(by_slug(BasicDatabase, db), uscc[key])
+        LeadAuthority(by_slug(BasicDatabase, db), USCC[key])
         for db, key in city_data.LEAD_AUTHORITIES.items()
-    ] + [ThemeLead(by_slug(Theme, theme), uscc[key]) for theme, key in city_data.THEME_LEADS.items()]
+    ] + [ThemeLead(by_slug(Theme, theme), USCC[key]) for theme, key in city_data.THEME_LEADS.items()]
 
 
 def contact(data: dict | None) -> ContactPoint | None:
@@ -125,7 +126,6 @@ def contact(data: dict | None) -> ContactPoint | None:
 
 
 def entries() -> list[tuple[str, Entry]]:
-    uscc = {o["key"]: o["uscc"] for o in city_data.ORGANS}
     out = []
     for e in city_data.ENTRIES:
         temporal = e.get("temporal")
@@ -138,13 +138,13 @@ def entries() -> list[tuple[str, Entry]]:
                     title_en=e["title_en"],
                     summary_zh=e["summary_zh"],
                     summary_en=e.get("summary_en"),
-                    provider=uscc[e["provider"]],
+                    provider=USCC[e["provider"]],
                     source_business=e["source_business_zh"],
                     source_system=e.get("source_system"),
                     category=by_slug(Category, e["category"]),
                     basic_database=by_slug(BasicDatabase, e.get("basic_database")),
                     theme=by_slug(Theme, e.get("theme")),
-                    contributors=tuple(sorted(uscc[k] for k in e.get("contributors", ()))),
+                    contributors=tuple(sorted(USCC[k] for k in e.get("contributors", ()))),
                     grade=by_slug(Grade, e["grade"]),
                     share=by_slug(ShareAttribute, e["share"]),
                     share_condition=e.get("share_condition_zh"),
