@@ -165,7 +165,7 @@ class Catalog:
             subjects = {s for s, _, _ in merged.registry}
             if subjects:
                 query = graphs.registry_query(self.minter.registry_graph(), subjects)
-                registry_now = set(self._store.select(query, {}).rows)  # type: ignore[arg-type]
+                registry_now = {row[1:] for row in self._store.select(query, {}).rows}  # type: ignore[misc]
             text, summary = graphs.plan(merged, current, registry_now, self.minter)
             if text:
                 self._store.update(text)
@@ -316,21 +316,20 @@ class Catalog:
         The first run (or one on a memory store) validates everything. The state (entry
         versions and results) is kept in ``govdata-validation.json`` in the store directory.
         """
+        day = as_of or date.today()
         versions = {str(e): str(v) for e, v in self.select("entry_graphs").rows}
         state_file = None if self._store.path is None else self._store.path / STATE_FILE
         state = json.loads(state_file.read_text("utf-8")) if state_file and state_file.is_file() else None
-        if state is None or state.get("as_of") != str(as_of or date.today()):
-            report = self.validate(as_of=as_of, engine=engine)
+        if state is None or state.get("as_of") != str(day):
+            report = self.validate(as_of=day, engine=engine)
         else:
             old = state["versions"]
-            changed = [e for e, v in versions.items() if old.get(e) != v]
             removed = {URIRef(e) for e in old if e not in versions}
-            previous = report_from_state(state["results"], engine)
-            previous = previous.without(removed)
-            codes = [self.minter.code_of_entry(e) or e for e in changed]
-            report = self.validate(as_of=as_of, engine=engine, changed=codes, previous=previous) if codes else previous
+            previous = report_from_state(state["results"], engine).without(removed)
+            codes = [self.minter.code_of_entry(e) or e for e, v in versions.items() if old.get(e) != v]
+            report = self.validate(as_of=day, engine=engine, changed=codes, previous=previous) if codes else previous
         if state_file is not None:
-            payload = {"as_of": str(as_of or date.today()), "versions": versions, "results": report.to_state()}
+            payload = {"as_of": str(day), "versions": versions, "results": report.to_state()}
             state_file.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
         return report
 

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rdflib import Graph, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -24,7 +23,7 @@ from rich.table import Table
 from . import __version__, queries, resources
 from .catalog import Catalog, Stats
 from .errors import GovDataError
-from .namespaces import PREFIXES
+from .namespaces import PREFIXES, curie
 from .results import SelectResult
 from .settings import Settings
 from .store import FORMATS
@@ -221,7 +220,7 @@ def stats(ctx: click.Context, data: tuple[str, ...], output: str) -> None:
         table.add_column("en")
         table.add_column("entries", justify="right")
         for row in rows:
-            table.add_row(_compact(row.value), row.label_zh or "", row.label_en or "", str(row.entries))
+            table.add_row(curie(row.value), row.label_zh or "", row.label_en or "", str(row.entries))
         console.print(table)
 
 
@@ -299,17 +298,9 @@ def _print_result(result: SelectResult | Graph | bool, output: str) -> None:
     else:
         table = Table(*result.variables)
         for row in result.rows:
-            table.add_row(*("" if t is None else _compact(t) for t in row))
+            table.add_row(*("" if t is None else curie(t) for t in row))
         Console().print(table)
         click.echo(f"{len(result)} row(s)", err=True)
-
-
-def _compact(term: Node) -> str:
-    if isinstance(term, URIRef):
-        for prefix, namespace in PREFIXES.items():
-            if term.startswith(namespace) and len(term) > len(namespace):
-                return f"{prefix}:{term[len(namespace):]}"
-    return str(term)
 
 
 def _split_param(text: str) -> tuple[str, str]:

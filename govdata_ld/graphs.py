@@ -43,7 +43,6 @@ _DELETE = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o
 _DELETE_QUADS = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _INSERT = "INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }"
 _CURRENT = "SELECT ?g ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
-_REGISTRY = "SELECT ?s ?p ?o WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 _CURRENT_CONTENT = (
     "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
     "CONSTRUCT { ?s ?p ?o } WHERE { { {values} } UNION { GRAPH ?g { ?g a gd:DataResource } } GRAPH ?g { ?s ?p ?o } }"
@@ -194,9 +193,9 @@ def plan(
 
 
 def registry_query(registry: URIRef, subjects: Iterable[Node]) -> str:
-    """The query that reads what the registry says now about the given subjects."""
+    """The query that reads what the registry says now about the given subjects (as ?g ?s ?p ?o)."""
     rows = [(registry, s) for s in subjects if not isinstance(s, BNode)]
-    return fill(_REGISTRY, ["g", "s"], rows)
+    return fill(_CURRENT, ["g", "s"], rows)
 
 
 def replace_graph(graph: URIRef, triples: Iterable[Triple]) -> str:

@@ -21,7 +21,7 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-__all__ = ["ADMS", "CODE", "CSVW", "DCAT3", "DQV", "GD", "GDM", "PREFIXES", "VCARD", "code_namespace"]
+__all__ = ["ADMS", "CODE", "CSVW", "DCAT3", "DQV", "GD", "GDM", "PREFIXES", "VCARD", "code_namespace", "curie"]
 
 
 class GD(DefinedNamespace):
@@ -131,3 +131,23 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 """Prefixes used when writing Turtle, TriG and JSON-LD."""
+
+_READING_PREFIXES = {
+    **PREFIXES,
+    "gds": "https://w3id.org/govdata-ld/shapes#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+
+def curie(term: object) -> str:
+    """Write an IRI as a prefixed name when a known prefix covers it, for people to read.
+
+    >>> curie(GD.grade), curie(URIRef("http://example.org/x"))
+    ('gd:grade', 'http://example.org/x')
+    """
+    text = str(term)
+    if isinstance(term, URIRef):
+        for prefix, namespace in _READING_PREFIXES.items():
+            if text.startswith(namespace) and len(text) > len(namespace):
+                return f"{prefix}:{text[len(namespace):]}"
+    return text

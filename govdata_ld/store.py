@@ -101,11 +101,8 @@ def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
     """
     try:
         parsed = list(ox.parse(data, format=FORMATS[format]))
-    except SyntaxError as exc:
-        message = exc.msg or str(exc)
-        raise InputError(message, source=source, line=exc.lineno, column=exc.offset) from exc
-    except (ValueError, OSError) as exc:
-        raise InputError(str(exc), source=source) from exc
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise _input_error(exc, source) from exc
     convert = _TermCache()
     quads: list[Quad] = []
     for statement in parsed:
@@ -214,10 +211,11 @@ class EmbeddedStore:
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         """Iterate the statements of one named graph, or of all named graphs."""
         pattern_graph = None if graph is None else ox.NamedNode(graph)
+        convert = _TermCache()
         for q in self._store.quads_for_pattern(None, None, None, pattern_graph):
             if isinstance(q.graph_name, ox.DefaultGraph):
                 continue
-            yield _term(q.subject), _term(q.predicate), _term(q.object), _term(q.graph_name)
+            yield convert(q.subject), convert(q.predicate), convert(q.object), convert(q.graph_name)  # type: ignore[misc]
 
     def quads_default(self) -> Iterator[Quad]:
         """Iterate the statements of the default graph."""
@@ -237,10 +235,8 @@ class EmbeddedStore:
         """
         try:
             self._store.load(data, format=FORMATS[format], to_graph=ox.DefaultGraph())
-        except SyntaxError as exc:
-            raise InputError(exc.msg or str(exc), source=source, line=exc.lineno, column=exc.offset) from exc
-        except (ValueError, OSError) as exc:
-            raise InputError(str(exc), source=source) from exc
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise _input_error(exc, source) from exc
 
     def add_default(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Add triples to the default graph in one transaction."""
@@ -275,6 +271,13 @@ class EmbeddedStore:
         """Flush and release the store (and its directory lock); the object is unusable after."""
         self.flush()
         del self._store
+
+
+def _input_error(exc: Exception, source: str) -> InputError:
+    """An engine's parse failure as an InputError naming the source, line and column."""
+    if isinstance(exc, SyntaxError):
+        return InputError(exc.msg or str(exc), source=source, line=exc.lineno, column=exc.offset)
+    return InputError(str(exc), source=source)
 
 
 class _TermCache(dict):  # type: ignore[type-arg]

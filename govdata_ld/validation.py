@@ -28,7 +28,7 @@ from rdflib.util import from_n3
 from . import resources, store
 from .errors import GovDataError, InputError, NonConformantError
 from .iris import Minter
-from .namespaces import CODE, GD, PREFIXES
+from .namespaces import CODE, GD, curie
 from .settings import Settings
 from .shacl_sparql import Check, compile_checks, unsupported
 
@@ -127,12 +127,12 @@ class ValidationReport:
         for r in self.results:
             if r.focus != current:
                 current = r.focus
-                lines.append(f"\n{r.label or _short(r.focus)}")
-            where = _short(r.about) if r.about is not None else "-"
+                lines.append(f"\n{r.label or curie(r.focus)}")
+            where = curie(r.about) if r.about is not None else "-"
             level = "violation" if r.severity == SH.Violation else "warning"
             value = f" [{r.value}]" if r.value is not None else ""
             lines.append(
-                f"  {level:9} {where:28} {_short(r.shape):42} {', '.join(r.articles)}\n"
+                f"  {level:9} {where:28} {curie(r.shape):42} {', '.join(r.articles)}\n"
                 f"            {r.message(lang)}{value}"
             )
         return "\n".join(lines) + "\n"
@@ -164,8 +164,8 @@ class ValidationReport:
                     "path": None if r.path is None else str(r.path),
                     "field": None if r.about is None else str(r.about),
                     "shape": str(r.shape),
-                    "severity": _short(r.severity),
-                    "component": _short(r.component),
+                    "severity": curie(r.severity),
+                    "component": curie(r.component),
                     "value": None if r.value is None else str(r.value),
                     "message": r.message(lang),
                     "articles": list(r.articles),
@@ -261,7 +261,7 @@ class Validator:
                 path = row.get("path", check.path)
                 result = self._result(focus, path, check.shape, check.severity, check.component, value, check.constraint)
                 found.setdefault((result.key, check.component, value), result)
-        return self._report(list(found.values()), "sparql")
+        return assemble(list(found.values()), "sparql", self.fallback_reasons)
 
     def _pyshacl(self, scratch: store.EmbeddedStore) -> ValidationReport:
         data = Graph()
@@ -290,7 +290,7 @@ class Validator:
             for report in graph.subjects(RDF.type, SH.ValidationReport)
             for node in graph.objects(report, SH.result)  # not the sh:detail results nested in them
         ]
-        return self._report(results, engine, graph)
+        return assemble(results, engine, self.fallback_reasons, graph)
 
     def _result(
         self, focus: Node, path: Node | None, shape: Node, severity: URIRef, component: URIRef,
@@ -309,9 +309,6 @@ class Validator:
 
     def _label(self, focus: Node) -> str:
         return self.minter.code_of_entry(focus) or self.minter.code_of_organ(focus) or ""
-
-    def _report(self, results: list[ValidationResult], engine: str, graph: Graph | None = None) -> ValidationReport:
-        return assemble(results, engine, self.fallback_reasons, graph)
 
 
 _NO_VALUE = {
@@ -400,13 +397,3 @@ def _minus(day: date, duration: str) -> date:
     last = calendar.monthrange(year, month + 1)[1]
     shifted = date(year, month + 1, min(day.day, last))
     return date.fromordinal(shifted.toordinal() - days)
-
-
-def _short(term: Node | None) -> str:
-    if term is None:
-        return ""
-    text = str(term)
-    for prefix, namespace in {**PREFIXES, "gds": str(GDS), "sh": str(SH)}.items():
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
-    return text
