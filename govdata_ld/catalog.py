@@ -33,6 +33,7 @@ from .records import Entry, Organ, Record
 from .results import SelectResult
 from .settings import Settings
 from .validation import ValidationReport, Validator, merge_reports, report_from_state
+from .workflow import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class Catalog:
         self.minter = Minter(settings.base_iri)
         self._write_lock = threading.Lock()
         self._validators: dict[tuple[date, str], Validator] = {}
+        self.workflow = Workflow(self)
+        """The Article 12 steps on this store (see :class:`~govdata_ld.workflow.Workflow`)."""
         self._ensure_vocabulary()
 
     @classmethod

@@ -1,7 +1,19 @@
 """The exception hierarchy: every error the library raises derives from :class:`GovDataError`.
 
 Non-conformance of a catalog is a result, not an exception; exceptions are for failures: input
-that cannot be read, a name that does not exist, a store that cannot be opened or written.
+that cannot be read, a name that does not exist, a store that cannot be opened or written, a
+workflow step the Measures do not allow.
+
+    GovDataError
+    ├── ConfigurationError
+    ├── ResourceNotFoundError (LookupError)
+    ├── InputError (ValueError)
+    ├── QueryError
+    │   └── ParameterError
+    ├── StoreError
+    │   └── StoreInUseError
+    ├── WorkflowError
+    └── NonConformantError
 """
 
 from __future__ import annotations
@@ -109,3 +121,34 @@ class NonConformantError(GovDataError):
     def __init__(self, message: str, *, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class WorkflowError(GovDataError):
+    """A workflow step that is refused: the wrong organ, nothing awaiting it, a missing reason, a
+    catalog that fails validation. A refused step changes nothing.
+
+    Attributes:
+        step: the step asked for ("submit", "audit", "approve", ...).
+        actor: the credit code of the organ that asked.
+        provision: the clause of the Measures the refusal rests on (as "Art. 12 para 1").
+        problems: one line per refused entry or violation, when there are several.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str,
+        actor: str | None = None,
+        provision: str | None = None,
+        problems: Iterable[str] = (),
+    ) -> None:
+        self.step = step
+        self.actor = actor
+        self.provision = provision
+        self.problems = tuple(problems)
+        self.detail = message
+        text = f"{step} refused: {message}" + (f" ({provision})" if provision else "")
+        if self.problems:
+            text += "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(text)

@@ -30,6 +30,8 @@ from .sparql_values import fill
 from .store import Quad
 
 Triple = tuple[Node, Node, Node]
+Quad4 = tuple[Node, Node, Node, Node]
+"""A statement with its graph first: (graph, subject, predicate, object)."""
 
 # Objects of these predicates belong to the entry that points at them (unless they are entries
 # or organs themselves), as do blank nodes and IRIs minted under the entry's own IRI.
@@ -143,8 +145,8 @@ def plan(
         The update text (empty when there is nothing to write) and a summary.
     """
     archive: list[tuple[URIRef, URIRef]] = []
-    deletes: list[tuple[Node, Node, Node, Node]] = []
-    inserts: list[tuple[Node, Node, Node, Node]] = []
+    deletes: list[Quad4] = []
+    inserts: list[Quad4] = []
     added, revised, unchanged = [], [], []
 
     def replace(graph: URIRef, old: set[Triple], new: set[Triple]) -> None:
@@ -172,15 +174,8 @@ def plan(
     replace(registry, registry_now, set(part.registry))
     for graph, triples in part.restored.items():
         replace(graph, current.get(graph, set()), set(triples))
-    operations = [
-        fill(template, variables, rows)
-        for template, variables, rows in (
-            (_ARCHIVE, ["g", "h"], archive),
-            (_DELETE_QUADS, ["g", "s", "p", "o"], deletes),
-            (_INSERT, ["g", "s", "p", "o"], inserts),
-        )
-        if rows
-    ]
+    operations = [fill(_ARCHIVE, ["g", "h"], archive)] if archive else []
+    operations += [change(deletes, inserts)] if deletes or inserts else []
     summary = WriteSummary(
         added=tuple(added),
         revised=tuple(revised),
@@ -190,6 +185,16 @@ def plan(
         triples=len(inserts),
     )
     return " ;\n".join(operations), summary
+
+
+def change(deletes: Sequence[Quad4], inserts: Sequence[Quad4]) -> str:
+    """The update that deletes and inserts exactly the given (graph, s, p, o) statements."""
+    operations = [
+        fill(template, ["g", "s", "p", "o"], rows)
+        for template, rows in ((_DELETE_QUADS, deletes), (_INSERT, inserts))
+        if rows
+    ]
+    return " ;\n".join(operations)
 
 
 def registry_query(registry: URIRef, subjects: Iterable[Node]) -> str:

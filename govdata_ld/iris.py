@@ -15,6 +15,7 @@ from rdflib import URIRef
 from .namespaces import code_namespace
 
 CATALOG_KINDS = ("resource", "sharing", "open")
+CITY_CATALOG_KINDS = ("general", "sharing", "open")
 
 
 class Minter:
@@ -59,6 +60,25 @@ class Minter:
     def registry_graph(self) -> URIRef:
         """The graph of organs, their catalogs, information systems and lead assignments."""
         return URIRef(f"{self.base}graph/registry")
+
+    def workflow_graph(self) -> URIRef:
+        """The graph of work items and workflow steps (the Article 12 trail)."""
+        return URIRef(f"{self.base}graph/workflow")
+
+    def work_item(self, code: str, version: int, *, withdrawal: bool = False) -> URIRef:
+        """A version of an entry on its way along the Article 12 path (or a request to withdraw it)."""
+        item = f"{self.base}work/{_segment(code)}/{version}"
+        return URIRef(item + "/withdrawal" if withdrawal else item)
+
+    def activity(self, sequence: int) -> URIRef:
+        """The ``sequence``-th workflow step taken in this store."""
+        return URIRef(f"{self.base}activity/{sequence}")
+
+    def city_catalog(self, kind: str) -> URIRef:
+        """The city's general, sharing or open catalog; also the name of its published graph."""
+        if kind not in CITY_CATALOG_KINDS:
+            raise ValueError(f"city catalog kind must be one of {CITY_CATALOG_KINDS}, got {kind!r}")
+        return URIRef(f"{self.base}catalog/city/{kind}")
 
     def vocabulary_graph(self) -> URIRef:
         """The graph holding the ontology, the code lists and the provisions of the Measures."""

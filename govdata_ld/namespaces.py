@@ -50,12 +50,18 @@ class GD(DefinedNamespace):
     SummaryCatalog: URIRef
     Withdrawal: URIRef
     WorkAssessment: URIRef
+    WorkItem: URIRef
     WorkflowStep: URIRef
 
+    added: URIRef
+    addressedTo: URIRef
     adminLevel: URIRef
     assessedOrgan: URIRef
+    awaits: URIRef
+    awaitsStep: URIRef
     basicDatabase: URIRef
     category: URIRef
+    changed: URIRef
     dataItem: URIRef
     decision: URIRef
     distributionKind: URIRef
@@ -78,6 +84,7 @@ class GD(DefinedNamespace):
     publishedOn: URIRef
     reason: URIRef
     resourceFormat: URIRef
+    sequence: URIRef
     shareAttribute: URIRef
     shareCondition: URIRef
     shareMode: URIRef
@@ -86,6 +93,9 @@ class GD(DefinedNamespace):
     supportsBusiness: URIRef
     theme: URIRef
     useRequirement: URIRef
+    waitingSince: URIRef
+    withdrawal: URIRef
+    withdrawn: URIRef
 
 
 GDM = Namespace("https://w3id.org/govdata-ld/measures/")

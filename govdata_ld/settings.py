@@ -7,6 +7,8 @@ editing the package. Settings are read from a TOML file::
     base_iri = "https://data.example.gov.cn/id/"
     resource_code_pattern = '^[1-3][0-9]{5}[0-9]*/[0-9]+$'
     open_attribute_scheme = "open-attribute-guiyang"
+    district_core_route = "district"         # who audits a district government's own catalogs
+    development_zone_route = "municipal"     # which route a development-zone committee takes
 
     [code_lists]
     grades = "codes/grades-4-levels.ttl"   # replaces ontology/grades.ttl; relative to this file
@@ -31,8 +33,16 @@ DEFAULT_BASE_IRI = "https://data.guiyang.example/"
 # 前段码 (类 1 digit, 项 2, 目 3, 细目 variable) "/" 后段码 (sequence): cn-standards §5.3 [C]/[I].
 DEFAULT_RESOURCE_CODE_PATTERN = r"^[1-3][0-9]{5}[0-9]*/[0-9]+$"
 OPEN_ATTRIBUTE_SCHEMES = ("open-attribute", "open-attribute-guiyang")
+ROUTES = ("district", "municipal")
 CONFIG_FILE_NAME = "govdata-ld.toml"
-_KEYS = {"base_iri", "resource_code_pattern", "open_attribute_scheme", "code_lists"}
+_KEYS = {
+    "base_iri",
+    "resource_code_pattern",
+    "open_attribute_scheme",
+    "district_core_route",
+    "development_zone_route",
+    "code_lists",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,14 @@ class Settings:
         resource_code_pattern: regular expression a resource code must match (used by validation).
         open_attribute_scheme: the active open-attribute scheme: the Guizhou one (default) or the
             Guiyang one, in which 依申请开放 (on application) replaces 有条件开放.
+        district_core_route: the Article 12 route of the catalogs of a district people's government
+            and of a district big-data department, on which the Measures are silent: "district"
+            (audited by the district big-data department, approved by the district government,
+            like the district's departments) or "municipal" (submitted straight to the municipal
+            big-data department). See docs/decisions/20261126-workflow-gaps.md.
+        development_zone_route: the route of a development-zone committee: "municipal" (like a
+            municipal dispatched agency) or "district" (like a department of the district its
+            division names).
         code_lists: ontology file name -> replacement file; a name not shipped adds a file.
         source: the file the settings were read from, if any.
 
@@ -54,6 +72,8 @@ class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     resource_code_pattern: str = DEFAULT_RESOURCE_CODE_PATTERN
     open_attribute_scheme: str = OPEN_ATTRIBUTE_SCHEMES[0]
+    district_core_route: str = "district"
+    development_zone_route: str = "municipal"
     code_lists: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
     source: Path | None = None
 
@@ -75,6 +95,12 @@ class Settings:
                 f"got {self.open_attribute_scheme!r}",
                 source=self.source,
             )
+        for key in ("district_core_route", "development_zone_route"):
+            if getattr(self, key) not in ROUTES:
+                raise ConfigurationError(
+                    f"{key} must be one of {', '.join(ROUTES)}; got {getattr(self, key)!r}",
+                    source=self.source,
+                )
         for name, path in self.code_lists.items():
             if not Path(path).is_file():
                 raise ConfigurationError(

@@ -1,0 +1,243 @@
+"""The city's general, sharing and open catalogs (Measures Art. 11, Art. 12 para 3).
+
+Who belongs in each is derived, never written by hand: ``queries/city_members.rq`` reads the
+current approved (ratified or published) version of every entry and decides by allow-list whether
+it may be shared and opened. A publication brings each catalog's named graph up to date by
+difference: only entries added, changed or withdrawn since the previous publication are written,
+so a catalog of 100,000 entries is kept current without re-deriving it.
+
+A published graph (named by the catalog's IRI, ``{base}catalog/city/{general|sharing|open}``)
+holds the catalog node, ``<http://www.w3.org/ns/dcat#dataset>`` links, an index of each member (the published version
+and the properties listed in :data:`INDEX`, allow-listed per catalog) and the organs that
+provide them; full descriptions stay in the entry version graphs and are joined by the export
+queries ``general_catalog``, ``sharing_catalog`` and ``open_catalog``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, SKOS
+from rdflib.term import Node
+
+from .graphs import Quad4
+from .iris import CITY_CATALOG_KINDS
+from .namespaces import DCAT3, GD, code_namespace
+from .sparql_values import fill
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+PLATFORM = {
+    "general": code_namespace("platform")["sharing-platform"],
+    "sharing": code_namespace("platform")["sharing-platform"],
+    "open": code_namespace("platform")["open-platform"],
+}
+"""Where each city catalog is published (Art. 12 para 3)."""
+
+CATALOG_CLASS = {"general": GD.ResourceCatalog, "sharing": GD.SharingCatalog, "open": GD.OpenCatalog}
+TITLES = {
+    "general": ("全市政府数据资源总目录", "City general catalog of government data resources"),
+    "sharing": ("全市政府数据共享目录", "City sharing catalog of government data"),
+    "open": ("全市政府数据开放目录", "City open catalog of government data"),
+}
+
+_COMMON = (
+    RDF.type, DCTERMS.identifier, DCTERMS.title, DCTERMS.publisher, DCAT3.version, DCTERMS.modified,
+    GD.category, GD.basicDatabase, GD.theme, GD.grade, DCTERMS.accrualPeriodicity,
+)
+INDEX: Mapping[str, tuple[URIRef, ...]] = {
+    "general": (*_COMMON, GD.shareAttribute, GD.openAttribute),
+    "sharing": (*_COMMON, GD.shareAttribute, GD.shareMode),
+    "open": (*_COMMON, GD.openAttribute),
+}
+"""The properties of a member each published graph indexes (allow-lists; Art. 9 para 2 names
+them). The open catalog's index has no share attribute, conditions or data items: an open
+catalog holds nothing it does not need to."""
+
+ORGAN_INDEX = (RDF.type, ORG.identifier, SKOS.prefLabel, ORG.subOrganizationOf, GD.adminLevel, GD.organKind)
+
+# No PREFIX in update templates: several of them go into one request, and pyoxigraph accepts a
+# prologue only at its start.
+_DELETE_MEMBERS = (
+    "DELETE { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?c { ?e ?p ?o } }"
+)
+_COPY_MEMBERS = (
+    "INSERT { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?g { ?e ?p ?o } {predicates} }"
+)
+_DELETE_HEAD = (
+    "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o FILTER(?p != <http://www.w3.org/ns/dcat#dataset>) } }"
+)
+_DELETE_ORGANS = (
+    "DELETE { GRAPH ?c { ?o ?p ?x } } WHERE { {values} GRAPH ?c { ?o a <https://w3id.org/govdata-ld/ontology#AdministrativeOrgan> ; ?p ?x } }"
+)
+_COPY_ORGANS = (
+    "INSERT { GRAPH ?c { ?o ?p ?x } } WHERE { {values} GRAPH ?r { ?o a <https://w3id.org/govdata-ld/ontology#AdministrativeOrgan> ; ?p ?x } {predicates} }"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Changes:
+    """What one publication did to one city catalog.
+
+    Attributes:
+        added: resource codes of entries that joined it.
+        changed: resource codes whose published version was replaced by a newer approved one.
+        withdrawn: resource codes that left it (withdrawn, or no longer shared or open).
+        members: how many entries it holds after the publication.
+    """
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    members: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Withheld:
+    """An approved entry kept out of the sharing or open catalog for a missing or unknown value
+    (never defaulted)."""
+
+    code: str
+    catalogs: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Members:
+    """Who belongs in each city catalog now, by derivation.
+
+    Attributes:
+        versions: catalog kind -> entry -> the version to publish.
+        codes: entry -> resource code.
+        withheld: approved entries kept out of the sharing or open catalog for a missing or
+            unknown value.
+    """
+
+    versions: Mapping[str, Mapping[URIRef, int]]
+    codes: Mapping[URIRef, str]
+    withheld: tuple[Withheld, ...]
+
+
+def members(catalog: Catalog) -> Members:
+    """Derive the members of the three city catalogs from the approved work items."""
+    scheme = URIRef(f"https://w3id.org/govdata-ld/code/{catalog.settings.open_attribute_scheme}")
+    rows = catalog.select("city_members", open_scheme=scheme).dicts()
+    versions: dict[str, dict[URIRef, int]] = {kind: {} for kind in CITY_CATALOG_KINDS}
+    codes: dict[URIRef, str] = {}
+    withheld = []
+    for row in rows:
+        entry: URIRef = row["entry"]  # type: ignore[assignment]
+        version = int(str(row["version"]))
+        codes[entry] = str(row["code"])
+        versions["general"][entry] = version
+        if _true(row.get("shared")):
+            versions["sharing"][entry] = version
+        if _true(row.get("opened")):
+            versions["open"][entry] = version
+        reasons = [
+            f"{name} {'missing' if row.get(var) is None else 'unknown: ' + str(row[var])}"
+            for name, var, known in (
+                ("share attribute", "share", "share_known"),
+                ("open attribute", "open", "open_known"),
+                ("grade", "grade", "grade_known"),
+            )
+            if not _true(row.get(known))
+        ]
+        if reasons:
+            withheld.append(Withheld(code=codes[entry], catalogs=("sharing", "open"), reasons=tuple(reasons)))
+    return Members(versions=versions, codes=codes, withheld=tuple(withheld))
+
+
+def published_versions(catalog: Catalog, catalog_iri: URIRef) -> dict[URIRef, int]:
+    """The entries a published city catalog holds, with their published version."""
+    rows = catalog.select("published_entries", catalog=catalog_iri).rows
+    return {row[1]: int(str(row[3])) for row in rows}  # type: ignore[misc]
+
+
+def plan_publication(
+    catalog: Catalog, when: Literal, activities: Mapping[str, URIRef]
+) -> tuple[dict[str, Changes], list[Quad4], str]:
+    """Plan the publication of the three city catalogs.
+
+    Args:
+        catalog: the store.
+        when: the time of the publication.
+        activities: catalog kind -> the publication activity that records it.
+
+    Returns:
+        What changes in each catalog; the statements that record those changes on the
+        activities; and the update that brings the published graphs up to date.
+    """
+    minter = catalog.minter
+    derived = members(catalog)
+    current = {e: int(str(v)) for e, v in catalog.select("entry_graphs").rows}  # type: ignore[arg-type]
+    workflow, registry = minter.workflow_graph(), minter.registry_graph()
+    publisher = catalog.workflow.tree().municipal_bda
+    changes: dict[str, Changes] = {}
+    records: list[Quad4] = []
+    operations: list[str] = []
+    for kind in CITY_CATALOG_KINDS:
+        iri = minter.city_catalog(kind)
+        old = published_versions(catalog, iri)
+        new = derived.versions[kind]
+        added = sorted(e for e in new if e not in old)
+        changed = sorted(e for e in new if e in old and old[e] != new[e])
+        withdrawn = sorted(e for e in old if e not in new)
+        code = derived.codes.get
+        changes[kind] = Changes(
+            added=tuple(code(e) or minter.code_of_entry(e) or str(e) for e in added),
+            changed=tuple(code(e) or str(e) for e in changed),
+            withdrawn=tuple(minter.code_of_entry(e) or str(e) for e in withdrawn),
+            members=len(new),
+        )
+        activity = activities[kind]
+        records += [(workflow, activity, PROV.generated, iri), (workflow, activity, GD.publishedOn, PLATFORM[kind])]
+        for predicate, entries in ((GD.added, added), (GD.changed, changed), (GD.withdrawn, withdrawn)):
+            records += [(workflow, activity, predicate, e) for e in entries]
+        if changed or withdrawn:
+            operations.append(fill(_DELETE_MEMBERS, ["c", "e"], [(iri, e) for e in (*changed, *withdrawn)]))
+        if added or changed:
+            rows = [(iri, e, e if current.get(e) == new[e] else minter.version_graph(e, new[e])) for e in (*added, *changed)]
+            text = fill(_COPY_MEMBERS, ["p"], [(p,) for p in INDEX[kind]], mark="{predicates}")
+            operations.append(fill(text, ["c", "e", "g"], rows))
+        version = _version_after(catalog, iri)
+        operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
+        operations.append(fill(_DELETE_ORGANS, ["c"], [(iri,)]))
+        text = fill(_COPY_ORGANS, ["p"], [(p,) for p in ORGAN_INDEX], mark="{predicates}")
+        operations.append(fill(text, ["c", "r"], [(iri, registry)]))
+        head = _head(iri, kind, publisher, when, version)
+        operations.append(_insert(head))
+    return changes, records, " ;\n".join(operations)
+
+
+def _head(iri: URIRef, kind: str, publisher: URIRef, when: Literal, version: int) -> list[Quad4]:
+    zh, en = TITLES[kind]
+    return [
+        (iri, iri, RDF.type, DCAT.Catalog),
+        (iri, iri, RDF.type, GD.SummaryCatalog),
+        (iri, iri, RDF.type, CATALOG_CLASS[kind]),
+        (iri, iri, DCTERMS.title, Literal(zh, lang="zh")),
+        (iri, iri, DCTERMS.title, Literal(en, lang="en")),
+        (iri, iri, DCTERMS.publisher, publisher),
+        (iri, iri, GD.publishedOn, PLATFORM[kind]),
+        (iri, iri, DCTERMS.modified, when),
+        (iri, iri, DCAT3.version, Literal(str(version))),
+    ]
+
+
+def _insert(quads: list[Quad4]) -> str:
+    return fill("INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }", ["g", "s", "p", "o"], quads)
+
+
+def _version_after(catalog: Catalog, iri: URIRef) -> int:
+    rows = catalog.select("catalog_head", catalog=iri).dicts()
+    previous = rows[0].get("version") if rows else None
+    return int(str(previous)) + 1 if previous is not None else 1
+
+
+def _true(term: Node | None) -> bool:
+    return term is not None and bool(term.toPython())  # type: ignore[union-attr]

@@ -1,0 +1,614 @@
+"""The Article 12 workflow: submit, audit, approve, report, review, summarise, ratify, publish.
+
+State is RDF in the workflow graph (``docs/graphs.md``): one ``gd:WorkItem`` per submitted
+version of an entry (or request to withdraw it), with its state, the organ and step it awaits and
+since when; every step is a ``prov:Activity`` of a ``gd:WorkflowStep`` subclass with the acting
+organ, time, sequence number, decision and reason, using the items it decided on. Who may take a
+step follows from the organ tree (:mod:`govdata_ld.routes`). A step is checked in full before one
+SPARQL update writes it, so a refused step raises :class:`~govdata_ld.errors.WorkflowError` and
+changes nothing.
+
+>>> from govdata_ld import Catalog
+>>> with Catalog.open("memory") as catalog:
+...     catalog.workflow.items()
+[]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from rdflib import RDF, XSD, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+from rdflib.term import Node
+
+from . import city_catalogs
+from .errors import WorkflowError
+from .graphs import Quad4, change
+from .iris import CITY_CATALOG_KINDS
+from .namespaces import ADMS, DCAT3, GD
+from .routes import (
+    DECIDING,
+    PROVISIONS,
+    RETURNED,
+    STATE_AFTER,
+    STEP_NAMES,
+    OrganInfo,
+    OrganTree,
+    Route,
+)
+from .validation import ValidationReport, ValidationResult, assemble
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = URIRef("https://w3id.org/govdata-ld/code/workflow-decision/accepted")
+RETURNED_DECISION = URIRef("https://w3id.org/govdata-ld/code/workflow-decision/returned")
+DONE = frozenset({RETURNED, STATE_AFTER[GD.Publication]})
+"""States in which an item waits for nobody but its own organ (or nobody at all)."""
+
+_LAST_SEQUENCE = (
+    "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
+    "SELECT (MAX(?n) AS ?last) WHERE { GRAPH ?g { ?a gd:sequence ?n } }"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkItem:
+    """One version of one entry on the Article 12 path.
+
+    Attributes:
+        item: the work item's IRI.
+        entry: the entry.
+        code: its resource code.
+        version: the entry version submitted.
+        organ: the organ that compiled and submitted it.
+        status: its workflow-state concept.
+        waiting_for: the organ whose step it awaits (None once published).
+        step: the step class it awaits.
+        since: when it began to wait.
+        withdrawal: whether it asks to withdraw the published entry.
+    """
+
+    item: URIRef
+    entry: URIRef
+    code: str
+    version: int
+    organ: URIRef
+    status: URIRef
+    waiting_for: URIRef | None
+    step: URIRef | None
+    since: datetime | None
+    withdrawal: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepResult:
+    """What a step did.
+
+    Attributes:
+        step: the verb ("submit", "audit", ...).
+        actor: the credit code of the acting organ.
+        accepted: resource codes moved on (submitted, accepted, reported, summarised, published).
+        returned: (resource code, reason) of the entries returned to their organ.
+        activities: the IRIs of the activities written.
+        skipped: resource codes the step left alone, with why (a submission skips what is already
+            on its way or published).
+        changes: for a publication, per city catalog, what was added, changed and withdrawn.
+    """
+
+    step: str
+    actor: str
+    accepted: tuple[str, ...] = ()
+    returned: tuple[tuple[str, str], ...] = ()
+    activities: tuple[URIRef, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    changes: Mapping[str, city_catalogs.Changes] | None = None
+
+
+class Workflow:
+    """The Article 12 steps on one catalog store (``catalog.workflow``).
+
+    Every method names the acting organ by credit code; only the organ the Measures name for a
+    step may take it. Times default to now (UTC); pass ``at`` for a recorded time.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def tree(self) -> OrganTree:
+        """The organ tree of the registry, with the route of each organ.
+
+        Raises:
+            WorkflowError: the registry lacks the municipal government or big-data department.
+        """
+        rows = self._catalog.select("organs").dicts()
+        organs = [
+            OrganInfo(
+                iri=r["organ"],  # type: ignore[arg-type]
+                uscc=str(r["uscc"]),
+                name=str(r["name"]),
+                kind=r["kind"],  # type: ignore[arg-type]
+                level=r["level"],  # type: ignore[arg-type]
+                division=r.get("division"),  # type: ignore[arg-type]
+                parent=r.get("parent"),  # type: ignore[arg-type]
+            )
+            for r in rows
+        ]
+        return OrganTree(organs, self._catalog.settings)
+
+    def items(
+        self, *, organ: str | None = None, entry: str | None = None, awaits: str | None = None
+    ) -> list[WorkItem]:
+        """Work items, by resource code and version; each argument narrows the list.
+
+        Args:
+            organ: credit code of the compiling organ.
+            entry: resource code of the entry.
+            awaits: credit code of the organ whose step they await.
+        """
+        minter = self._catalog.minter
+        params: dict[str, Node] = {}
+        if organ is not None:
+            params["organ"] = minter.organ(organ)
+        if entry is not None:
+            params["entry"] = minter.entry(entry)
+        if awaits is not None:
+            params["awaits"] = minter.organ(awaits)
+        return [_item(r) for r in self._catalog.select("work_items", **params).dicts()]
+
+    def pending(self, organ: str) -> list[WorkItem]:
+        """The items waiting for ``organ``'s step, oldest first."""
+        items = self.items(awaits=organ)
+        return sorted(items, key=lambda i: (i.since or datetime.min.replace(tzinfo=timezone.utc), i.code))
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def submit(
+        self,
+        organ: str,
+        *,
+        codes: Iterable[str] | None = None,
+        report: ValidationReport | None = None,
+        at: datetime | None = None,
+    ) -> StepResult:
+        """Submit an organ's catalogs: every entry it provides whose current version is not yet
+        on its way or published (or only ``codes``), to the organ its route names (Art. 12 para
+        1-2). Returned entries are submitted again once corrected (or as they are).
+
+        Args:
+            organ: the submitting organ's credit code.
+            codes: only these entries; each must be submittable.
+            report: a validation report covering these entries (validated now when None).
+            at: the time of the step.
+
+        Raises:
+            WorkflowError: the organ is unknown or has no route; a named entry is not the organ's,
+                or is already on its way; nothing to submit; an entry or the organ fails
+                validation (a catalog that fails validation cannot be submitted, Art. 9 para 2).
+        """
+        verb = "submit"
+        tree = self.tree()
+        info = tree.organ(organ, step=verb)
+        route = tree.route(info)
+        current = {
+            str(r["code"]): r for r in self._catalog.select("organ_entries", organ=info.iri).dicts()
+        }
+        items_by_code: dict[str, list[WorkItem]] = {}
+        for item in self.items(organ=organ):
+            items_by_code.setdefault(item.code, []).append(item)
+        wanted = list(current) if codes is None else list(dict.fromkeys(codes))
+        problems, chosen, skipped = [], [], []
+        for code in wanted:
+            row = current.get(code)
+            if row is None:
+                problems.append(f"{code}: no current entry with this code is provided by {tree.name(info.iri)}")
+                continue
+            version = int(str(row["version"]))
+            why = _not_submittable(items_by_code.get(code, []), version, tree)
+            if why is None:
+                chosen.append(code)
+            elif codes is None:
+                skipped.append((code, why))
+            else:
+                problems.append(f"{code}: {why}")
+        if problems:
+            raise WorkflowError("some entries cannot be submitted", step=verb, actor=organ,
+                                provision=PROVISIONS[GD.Submission], problems=problems)
+        if not chosen:
+            raise WorkflowError(f"{tree.name(info.iri)} has nothing to submit", step=verb, actor=organ,
+                                provision=PROVISIONS[GD.Submission], problems=[f"{c}: {w}" for c, w in skipped])
+        self._check_valid(info, chosen, report, verb)
+        when = _time(at)
+        next_leg = route.legs[1]
+        minter = self._catalog.minter
+        workflow = minter.workflow_graph()
+        inserts: list[Quad4] = []
+        deletes: list[Quad4] = []
+        used = []
+        for code in chosen:
+            row = current[code]
+            version = int(str(row["version"]))
+            item = minter.work_item(code, version)
+            old = next((i for i in items_by_code.get(code, []) if i.item == item), None)
+            if old is not None:
+                deletes += _state_quads(workflow, old)
+            else:
+                inserts += [
+                    (workflow, item, RDF.type, GD.WorkItem),
+                    (workflow, item, PROV.specializationOf, row["entry"]),
+                    (workflow, item, DCTERMS.identifier, Literal(code)),
+                    (workflow, item, DCAT3.version, Literal(version)),
+                    (workflow, item, PROV.wasAttributedTo, info.iri),
+                ]
+                for key, predicate in (("share", GD.shareAttribute), ("open", GD.openAttribute), ("grade", GD.grade)):
+                    if row.get(key) is not None:
+                        inserts.append((workflow, item, predicate, row[key]))
+            inserts += _state(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
+            used.append(item)
+        sequence = self._next_sequence()
+        activity = minter.activity(sequence)
+        inserts += _activity(workflow, activity, GD.Submission, info.iri, when, sequence, used)
+        inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
+        self._write(deletes, inserts)
+        log.info("%s submitted %d entries to %s", organ, len(chosen), tree.name(next_leg.actor))
+        return StepResult(step=verb, actor=organ, accepted=tuple(chosen), activities=(activity,), skipped=tuple(skipped))
+
+    def withdraw(
+        self, organ: str, codes: Iterable[str], *, reason: str, at: datetime | None = None
+    ) -> StepResult:
+        """Ask to withdraw (撤销) published entries; the request follows the organ's route like a
+        submission, and the publication after its ratification removes the entries (Art. 12).
+
+        Raises:
+            WorkflowError: no reason; an entry is not published, not the organ's, or a
+                withdrawal of it is already on its way.
+        """
+        verb = "withdraw"
+        if not reason.strip():
+            raise WorkflowError("a withdrawal needs a reason", step=verb, actor=organ, provision=PROVISIONS[GD.Withdrawal])
+        tree = self.tree()
+        info = tree.organ(organ, step=verb)
+        route = tree.route(info)
+        minter = self._catalog.minter
+        published = city_catalogs.published_versions(self._catalog, minter.city_catalog("general"))
+        problems, chosen = [], []
+        for code in dict.fromkeys(codes):
+            entry = minter.entry(code)
+            items = self.items(entry=code)
+            if entry not in published:
+                problems.append(f"{code}: not in the published general catalog")
+            elif not any(i.organ == info.iri for i in items):
+                problems.append(f"{code}: compiled by another organ")
+            elif any(i.withdrawal and i.status not in DONE for i in items):
+                problems.append(f"{code}: a withdrawal is already on its way")
+            else:
+                chosen.append((code, entry, published[entry]))
+        if problems:
+            raise WorkflowError("some entries cannot be withdrawn", step=verb, actor=organ,
+                                provision=PROVISIONS[GD.Withdrawal], problems=problems)
+        when = _time(at)
+        workflow = minter.workflow_graph()
+        next_leg = route.legs[1]
+        inserts: list[Quad4] = []
+        used = []
+        for code, entry, version in chosen:
+            item = minter.work_item(code, version, withdrawal=True)
+            inserts += [
+                (workflow, item, RDF.type, GD.WorkItem),
+                (workflow, item, PROV.specializationOf, entry),
+                (workflow, item, DCTERMS.identifier, Literal(code)),
+                (workflow, item, DCAT3.version, Literal(version)),
+                (workflow, item, PROV.wasAttributedTo, info.iri),
+                (workflow, item, GD.withdrawal, Literal(True)),
+            ]
+            inserts += _state(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
+            used.append(item)
+        sequence = self._next_sequence()
+        activity = minter.activity(sequence)
+        inserts += _activity(workflow, activity, GD.Withdrawal, info.iri, when, sequence, used, reason=reason)
+        inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
+        self._write([], inserts)
+        return StepResult(step=verb, actor=organ, accepted=tuple(c for c, _, _ in chosen), activities=(activity,))
+
+    def audit(self, actor: str, *, organ: str | None = None, codes: Iterable[str] | None = None,
+              returns: Mapping[str, str] | None = None, reason: str | None = None,
+              at: datetime | None = None) -> StepResult:
+        """A district big-data department audits and summarises what its district's organs
+        submitted: accepts every awaiting entry (or ``codes``) except ``returns`` (code -> reason)
+        (Art. 5 item 3, Art. 12 para 1)."""
+        return self._advance(GD.Audit, actor, organ=organ, codes=codes, returns=returns, reason=reason, at=at)
+
+    def approve(self, actor: str, *, organ: str | None = None, codes: Iterable[str] | None = None,
+                returns: Mapping[str, str] | None = None, reason: str | None = None,
+                at: datetime | None = None) -> StepResult:
+        """A district people's government approves its big-data department's summary (Art. 12
+        para 1); ``returns`` sends entries back to their organ."""
+        return self._advance(GD.Approval, actor, organ=organ, codes=codes, returns=returns, reason=reason, at=at)
+
+    def report(self, actor: str, *, organ: str | None = None, codes: Iterable[str] | None = None,
+               at: datetime | None = None) -> StepResult:
+        """A district big-data department reports the approved district summary to the municipal
+        big-data department (Art. 12 para 1)."""
+        return self._advance(GD.Reporting, actor, organ=organ, codes=codes, at=at)
+
+    def review(self, actor: str, *, organ: str | None = None, codes: Iterable[str] | None = None,
+               returns: Mapping[str, str] | None = None, reason: str | None = None,
+               at: datetime | None = None) -> StepResult:
+        """The municipal big-data department reviews municipal organs' catalogs and reported
+        district summaries (Art. 4 item 4, Art. 12 para 1-2)."""
+        return self._advance(GD.Review, actor, organ=organ, codes=codes, returns=returns, reason=reason, at=at)
+
+    def summarise(self, actor: str, *, at: datetime | None = None) -> StepResult:
+        """The municipal big-data department summarises everything reviewed into the city's
+        general, sharing and open catalogs and reports them for ratification (Art. 12 para 3)."""
+        return self._advance(GD.Summarisation, actor, at=at)
+
+    def ratify(self, actor: str, *, returns: Mapping[str, str] | None = None, reason: str | None = None,
+               returned: str | None = None, at: datetime | None = None) -> StepResult:
+        """The municipal people's government ratifies (审定) the summarised city catalogs (Art. 12
+        para 3). ``returned`` (a reason) sends the whole summary back to summarisation; ``returns``
+        only some entries. Not SHACL validation: a decision of government."""
+        return self._advance(GD.Ratification, actor, returns=returns, return_all=returned, reason=reason, at=at)
+
+    def publish(self, actor: str, *, at: datetime | None = None) -> StepResult:
+        """The municipal big-data department publishes the ratified catalogs: the general and
+        sharing catalogs on the sharing platform, the open catalog on the open platform, as named
+        graphs brought up to date by difference, each publication recording what it added,
+        changed and withdrew (Art. 12 para 3). Write files with :meth:`Catalog.export_city`."""
+        return self._advance(GD.Publication, actor, at=at)
+
+    # -- the common path of every deciding or forwarding step ------------------------------------
+
+    def _advance(
+        self,
+        step: URIRef,
+        actor: str,
+        *,
+        organ: str | None = None,
+        codes: Iterable[str] | None = None,
+        returns: Mapping[str, str] | None = None,
+        return_all: str | None = None,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> StepResult:
+        verb = STEP_NAMES[step]
+        provision = PROVISIONS[step]
+        tree = self.tree()
+        who = tree.organ(actor, step=verb)
+        if not tree.may_ever_take(who, step):
+            raise WorkflowError(
+                f"{tree.name(who.iri)} may not {verb}: only {tree.actor_kind(step)} may",
+                step=verb, actor=actor, provision=provision,
+            )
+        waiting = [i for i in self.items(awaits=actor) if i.step == step]
+        returns = dict(returns or {})
+        if return_all is not None:
+            returns = {i.code: return_all for i in waiting}
+        if returns and step not in DECIDING:
+            raise WorkflowError(f"a {verb} step does not decide; nothing can be returned", step=verb, actor=actor, provision=provision)
+        empty = [c for c, r in returns.items() if not r or not r.strip()]
+        if empty:
+            raise WorkflowError("a return needs a reason", step=verb, actor=actor, provision="Art. 12",
+                                problems=[f"{c}: no reason" for c in empty])
+        if organ is not None:
+            compiler = tree.organ(organ, step=verb)
+            waiting = [i for i in waiting if i.organ == compiler.iri]
+        named = None if codes is None else list(dict.fromkeys(codes))
+        problems = []
+        for code in [*(named or []), *returns]:
+            if not any(i.code == code for i in waiting):
+                problems.append(f"{code}: {self._where(code, tree)}")
+        if problems:
+            raise WorkflowError(f"some entries do not await {verb} by {tree.name(who.iri)}", step=verb,
+                                actor=actor, provision=provision, problems=sorted(set(problems)))
+        if named is not None:
+            waiting = [i for i in waiting if i.code in named or i.code in returns]
+        if not waiting:
+            raise WorkflowError(f"nothing awaits {verb} by {tree.name(who.iri)}", step=verb, actor=actor, provision=provision)
+        when = _time(at)
+        minter = self._catalog.minter
+        workflow = minter.workflow_graph()
+        routes: dict[URIRef, Route] = {}
+        deletes: list[Quad4] = []
+        inserts: list[Quad4] = []
+        groups: dict[tuple[URIRef | None, str | None], list[WorkItem]] = {}
+        for item in waiting:
+            if item.organ not in routes:
+                routes[item.organ] = tree.route(tree.organs[item.organ])
+            deletes += _state_quads(workflow, item)
+            if item.code in returns:
+                groups.setdefault((RETURNED_DECISION, returns[item.code]), []).append(item)
+                if step == GD.Ratification:  # the summary goes back to summarisation
+                    inserts += _state(workflow, item.item, STATE_AFTER[GD.Review], tree.municipal_bda, GD.Summarisation, when)
+                else:
+                    inserts += _state(workflow, item.item, RETURNED, item.organ, GD.Compilation, when)
+                continue
+            decision = ACCEPTED if step in DECIDING else None
+            groups.setdefault((decision, reason if decision else None), []).append(item)
+            following = routes[item.organ].after(step)
+            if following is None:
+                inserts += _state(workflow, item.item, STATE_AFTER[step], None, None, when)
+            else:
+                inserts += _state(workflow, item.item, STATE_AFTER[step], following.actor, following.step, when)
+        sequence = self._next_sequence()
+        activities = []
+        if step == GD.Publication:  # one publication per city catalog, each with its changes
+            groups = {(None, kind): waiting for kind in CITY_CATALOG_KINDS}
+        for (decision, why), members in groups.items():
+            activity = minter.activity(sequence)
+            note = None if step == GD.Publication else why
+            inserts += _activity(workflow, activity, step, who.iri, when, sequence,
+                                 [i.item for i in members], decision=decision, reason=note)
+            if step == GD.Reporting:
+                inserts.append((workflow, activity, GD.addressedTo, tree.municipal_bda))
+            activities.append(activity)
+            sequence += 1
+        changes = None
+        update = change(deletes, inserts)
+        if step == GD.Publication:
+            changes, records, graph_update = city_catalogs.plan_publication(
+                self._catalog, when, dict(zip(CITY_CATALOG_KINDS, activities, strict=True))
+            )
+            update = change(deletes, inserts + records) + " ;\n" + graph_update
+        with self._catalog._write_lock:  # noqa: SLF001 - the catalog's own lock
+            self._catalog._store.update(update)  # noqa: SLF001
+        returned = tuple(sorted((i.code, returns[i.code]) for i in waiting if i.code in returns))
+        accepted = tuple(sorted(i.code for i in waiting if i.code not in returns))
+        log.info("%s by %s: %d accepted, %d returned", verb, actor, len(accepted), len(returned))
+        return StepResult(step=verb, actor=actor, accepted=accepted, returned=returned,
+                          activities=tuple(activities), changes=changes)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _where(self, code: str, tree: OrganTree) -> str:
+        """Where an entry's active item is, for refusals."""
+        active = [i for i in self.items(entry=code) if i.status not in DONE]
+        if not active:
+            return "nothing of this entry is on its way"
+        item = active[-1]
+        return (
+            f"awaits {STEP_NAMES.get(item.step, str(item.step))} by {tree.name(item.waiting_for)}"
+            if item.step is not None else "nothing of this entry is on its way"
+        )
+
+    def _check_valid(self, organ: OrganInfo, codes: Sequence[str], report: ValidationReport | None, verb: str) -> None:
+        minter = self._catalog.minter
+        entries = {minter.entry(c) for c in codes}
+        if report is None:
+            report = self._catalog.validate(changed=codes, previous=assemble([], "sparql"))
+        bad = [r for r in report.violations if r.focus == organ.iri or _entry_of(r, entries) is not None]
+        if bad:
+            raise WorkflowError(
+                f"the catalog of {organ.name} ({organ.uscc}) fails validation and cannot be submitted",
+                step=verb, actor=organ.uscc, provision="Art. 9 para 2",
+                problems=[f"{r.label or r.focus}: {r.message('en')} ({', '.join(r.articles)})" for r in bad],
+            )
+
+    def _next_sequence(self) -> int:
+        rows = self._catalog._store.select(_LAST_SEQUENCE, {}).rows  # noqa: SLF001
+        last = rows[0][0] if rows else None
+        return int(last.toPython()) + 1 if last is not None else 1
+
+    def _write(self, deletes: list[Quad4], inserts: list[Quad4]) -> None:
+        with self._catalog._write_lock:  # noqa: SLF001
+            self._catalog._store.update(change(deletes, inserts))  # noqa: SLF001
+
+
+def violations_by_entry(report: ValidationReport, entries: Iterable[URIRef]) -> dict[URIRef, list[ValidationResult]]:
+    """The violations of a report about each of ``entries`` (their own nodes included)."""
+    wanted = set(entries)
+    found: dict[URIRef, list[ValidationResult]] = {}
+    for result in report.violations:
+        entry = _entry_of(result, wanted)
+        if entry is not None:
+            found.setdefault(entry, []).append(result)
+    return found
+
+
+def _entry_of(result: ValidationResult, entries: set[URIRef]) -> URIRef | None:
+    focus = str(result.focus)
+    for candidate in (result.focus, result.value):
+        if candidate in entries:
+            return candidate  # type: ignore[return-value]
+    head = focus.split("/item/")[0].split("/distribution/")[0].split("/contact")[0]
+    head = head.split("/internal-contact")[0].split("/temporal")[0].split("/genid/")[0]
+    return URIRef(head) if URIRef(head) in entries else None
+
+
+def _not_submittable(items: list[WorkItem], version: int, tree: OrganTree) -> str | None:
+    """Why the current version of an entry cannot be submitted now, or None when it can."""
+    for item in items:
+        if item.withdrawal and item.status not in DONE:
+            return "a withdrawal of it is on its way"
+        if item.status not in DONE and item.status != RETURNED:
+            if item.version == version:
+                return f"already on its way: awaits {STEP_NAMES.get(item.step, '?')} by {tree.name(item.waiting_for)}"
+            return (f"version {item.version} is still on its way (awaits {STEP_NAMES.get(item.step, '?')} "
+                    f"by {tree.name(item.waiting_for)}); wait for its decision")
+    same = [i for i in items if i.version == version and not i.withdrawal]
+    if same and same[0].status != RETURNED:
+        return "this version is already published"
+    return None
+
+
+def _item(row: Mapping[str, Node]) -> WorkItem:
+    since = row.get("since")
+    return WorkItem(
+        item=row["item"],  # type: ignore[arg-type]
+        entry=row["entry"],  # type: ignore[arg-type]
+        code=str(row["code"]),
+        version=int(str(row["version"])),
+        organ=row["organ"],  # type: ignore[arg-type]
+        status=row["status"],  # type: ignore[arg-type]
+        waiting_for=row.get("waiting_for"),  # type: ignore[arg-type]
+        step=row.get("step"),  # type: ignore[arg-type]
+        since=since.toPython() if since is not None else None,  # type: ignore[union-attr]
+        withdrawal=bool(row.get("withdrawal") is not None and row["withdrawal"].toPython()),  # type: ignore[union-attr]
+    )
+
+
+def _state(graph: URIRef, item: URIRef, status: URIRef, awaits: URIRef | None, step: URIRef | None, when: Literal) -> list[Quad4]:
+    quads: list[Quad4] = [(graph, item, ADMS.status, status)]
+    if awaits is not None and step is not None:
+        quads += [(graph, item, GD.awaits, awaits), (graph, item, GD.awaitsStep, step), (graph, item, GD.waitingSince, when)]
+    return quads
+
+
+def _state_quads(graph: URIRef, item: WorkItem) -> list[Quad4]:
+    """The statements of an item's present state (to delete before writing the next)."""
+    quads: list[Quad4] = [(graph, item.item, ADMS.status, item.status)]
+    if item.waiting_for is not None:
+        quads.append((graph, item.item, GD.awaits, item.waiting_for))
+    if item.step is not None:
+        quads.append((graph, item.item, GD.awaitsStep, item.step))
+    if item.since is not None:
+        quads.append((graph, item.item, GD.waitingSince, Literal(item.since, datatype=XSD.dateTime)))
+    return quads
+
+
+def _activity(
+    graph: URIRef,
+    activity: URIRef,
+    step: URIRef,
+    actor: URIRef,
+    when: Literal,
+    sequence: int,
+    used: Sequence[URIRef],
+    *,
+    decision: URIRef | None = None,
+    reason: str | None = None,
+) -> list[Quad4]:
+    quads: list[Quad4] = [
+        (graph, activity, RDF.type, step),
+        (graph, activity, PROV.wasAssociatedWith, actor),
+        (graph, activity, PROV.startedAtTime, when),
+        (graph, activity, PROV.endedAtTime, when),
+        (graph, activity, GD.sequence, Literal(sequence)),
+    ]
+    quads += [(graph, activity, PROV.used, item) for item in used]
+    if decision is not None:
+        quads.append((graph, activity, GD.decision, decision))
+    if reason:
+        quads.append((graph, activity, GD.reason, Literal(reason, lang="zh" if _has_cjk(reason) else "en")))
+    return quads
+
+
+def _time(at: datetime | None) -> Literal:
+    moment = (at or datetime.now(timezone.utc)).replace(microsecond=0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return Literal(moment, datatype=XSD.dateTime)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
