@@ -78,7 +78,6 @@ class Catalog:
         self.settings = settings
         self.minter = Minter(settings.base_iri)
         self._write_lock = threading.Lock()
-        self._validators: dict[tuple[date, str], Validator] = {}
         self.workflow = Workflow(self)
         """The Article 12 steps on this store (see :class:`~govdata_ld.workflow.Workflow`)."""
         self._ensure_vocabulary()
@@ -299,10 +298,7 @@ class Catalog:
         Raises:
             InputError: ``changed`` without ``previous``, or an unknown engine.
         """
-        key = (as_of or date.today(), engine)
-        if key not in self._validators:  # shapes and code lists are parsed and compiled once
-            self._validators[key] = Validator(self.settings, as_of=key[0], engine=engine)
-        validator = self._validators[key]
+        validator = _validator(self.settings, as_of or date.today(), engine)
         registry = self.minter.registry_graph()
         if changed is None:
             return validator.run(self._store.construct_scratch(graphs.content_query([registry], all_entries=True)))
@@ -376,6 +372,21 @@ class Catalog:
 def open_catalog(location: str | Path | None = None, *, settings: Settings | None = None) -> Catalog:
     """Open a :class:`Catalog` (same as :meth:`Catalog.open`)."""
     return Catalog.open(location, settings=settings)
+
+
+_VALIDATORS: dict[tuple[object, ...], Validator] = {}
+
+
+def _validator(settings: Settings, as_of: date, engine: str) -> Validator:
+    """A validator for these settings, date and engine; shapes and code lists are parsed and
+    compiled once per process (a Validator is read-only once built)."""
+    key = (
+        settings.base_iri, settings.resource_code_pattern, settings.open_attribute_scheme,
+        tuple(sorted((k, str(v)) for k, v in settings.code_lists.items())), as_of, engine,
+    )
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = Validator(settings, as_of=as_of, engine=engine)
+    return _VALIDATORS[key]
 
 
 def _merge(parts: Iterable[tuple[str, Partition]]) -> Partition:
