@@ -172,45 +172,76 @@ def plan_publication(
         What changes in each catalog; the statements that record those changes on the
         activities; and the update that brings the published graphs up to date.
     """
-    minter = catalog.minter
     derived = members(catalog)
-    current = {e: int(str(v)) for e, v in catalog.select("entry_graphs").rows}  # type: ignore[arg-type]
-    workflow, registry = minter.workflow_graph(), minter.registry_graph()
+    current = current_versions(catalog)
     publisher = catalog.workflow.tree().municipal_bda
-    changes: dict[str, Changes] = {}
-    records: list[Quad4] = []
-    operations: list[str] = []
+    changes, records, operations = {}, [], []
     for kind in CITY_CATALOG_KINDS:
-        iri = minter.city_catalog(kind)
-        old = published_versions(catalog, iri)
-        new = derived.versions[kind]
-        added = sorted(e for e in new if e not in old)
-        changed = sorted(e for e in new if e in old and old[e] != new[e])
-        withdrawn = sorted(e for e in old if e not in new)
-        code = derived.codes.get
-        changes[kind] = Changes(
-            added=tuple(code(e) or minter.code_of_entry(e) or str(e) for e in added),
-            changed=tuple(code(e) or str(e) for e in changed),
-            withdrawn=tuple(minter.code_of_entry(e) or str(e) for e in withdrawn),
-            members=len(new),
+        changes[kind], quads, text = plan_catalog(
+            catalog, kind, derived, current, when=when, activity=activities[kind], publisher=publisher
         )
-        activity = activities[kind]
-        records += [(workflow, activity, PROV.generated, iri), (workflow, activity, GD.publishedOn, PLATFORM[kind])]
-        for predicate, entries in ((GD.added, added), (GD.changed, changed), (GD.withdrawn, withdrawn)):
-            records += [(workflow, activity, predicate, e) for e in entries]
-        if changed or withdrawn:
-            operations.append(fill(_DELETE_MEMBERS, ["c", "e"], [(iri, e) for e in (*changed, *withdrawn)]))
-        if added or changed:
-            rows = [(iri, e, e if current.get(e) == new[e] else minter.version_graph(e, new[e])) for e in (*added, *changed)]
-            text = fill(_COPY_MEMBERS, ["p"], [(p,) for p in INDEX[kind]], mark="{predicates}")
-            operations.append(fill(text, ["c", "e", "g"], rows))
-        version = _version_after(catalog, iri)
-        operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
-        operations.append(fill(_DELETE_ORGANS, ["c"], [(iri,)]))
-        text = fill(_COPY_ORGANS, ["p"], [(p,) for p in ORGAN_INDEX], mark="{predicates}")
-        operations.append(fill(text, ["c", "r"], [(iri, registry)]))
-        head = _head(iri, kind, publisher, when, version)
-        operations.append(_insert(head))
+        records += quads
+        operations.append(text)
+    return changes, records, " ;\n".join(operations)
+
+
+def current_versions(catalog: Catalog) -> dict[URIRef, int]:
+    """The current version number of every entry."""
+    return {e: int(str(v)) for e, v in catalog.select("entry_graphs").rows}  # type: ignore[misc]
+
+
+def plan_catalog(
+    catalog: Catalog,
+    kind: str,
+    derived: Members,
+    current: Mapping[URIRef, int],
+    *,
+    when: Literal,
+    activity: URIRef,
+    publisher: URIRef,
+) -> tuple[Changes, list[Quad4], str]:
+    """Plan bringing one published city catalog up to date with the derived members: what
+    changes, the statements recording it on ``activity``, and the update that writes only the
+    difference (members added, changed or withdrawn; the head and the organ index)."""
+    minter = catalog.minter
+    workflow, registry = minter.workflow_graph(), minter.registry_graph()
+    iri = minter.city_catalog(kind)
+    old = published_versions(catalog, iri)
+    new = derived.versions[kind]
+    added = sorted(e for e in new if e not in old)
+    changed = sorted(e for e in new if e in old and old[e] != new[e])
+    withdrawn = sorted(e for e in old if e not in new)
+
+    def code(entry: URIRef) -> str:
+        return derived.codes.get(entry) or minter.code_of_entry(entry) or str(entry)
+
+    changes = Changes(
+        added=tuple(map(code, added)),
+        changed=tuple(map(code, changed)),
+        withdrawn=tuple(map(code, withdrawn)),
+        members=len(new),
+    )
+    records: list[Quad4] = [
+        (workflow, activity, PROV.generated, iri),
+        (workflow, activity, GD.publishedOn, PLATFORM[kind]),
+    ]
+    for predicate, entries in ((GD.added, added), (GD.changed, changed), (GD.withdrawn, withdrawn)):
+        records += [(workflow, activity, predicate, e) for e in entries]
+    operations = []
+    if changed or withdrawn:
+        operations.append(fill(_DELETE_MEMBERS, ["c", "e"], [(iri, e) for e in (*changed, *withdrawn)]))
+    if added or changed:
+        rows = [
+            (iri, e, e if current.get(e) == new[e] else minter.version_graph(e, new[e]))
+            for e in (*added, *changed)
+        ]
+        text = fill(_COPY_MEMBERS, ["p"], [(p,) for p in INDEX[kind]], mark="{predicates}")
+        operations.append(fill(text, ["c", "e", "g"], rows))
+    operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
+    operations.append(fill(_DELETE_ORGANS, ["c"], [(iri,)]))
+    text = fill(_COPY_ORGANS, ["p"], [(p,) for p in ORGAN_INDEX], mark="{predicates}")
+    operations.append(fill(text, ["c", "r"], [(iri, registry)]))
+    operations.append(_insert(_head(iri, kind, publisher, when, _version_after(catalog, iri))))
     return changes, records, " ;\n".join(operations)
 
 
