@@ -63,7 +63,7 @@ def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> Non
 
     Example:
 
-        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl && govdata-ld stats
+        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/drafts/*/catalog.ttl && govdata-ld stats
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -126,7 +126,7 @@ def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> 
 
     Example:
 
-        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl
+        govdata-ld load examples/guiyang/organs.ttl examples/guiyang/drafts/*/catalog.ttl
     """
     with _catalog(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("parsing", total=len(files))
@@ -200,7 +200,7 @@ def stats(ctx: click.Context, data: tuple[str, ...], output: str) -> None:
 
     Example:
 
-        govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/entries/gy-psb.ttl
+        govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/drafts/gy-psb/catalog.ttl
     """
     with _catalog(ctx, data) as catalog:
         result = catalog.stats()
@@ -243,7 +243,7 @@ def validate(
 
     Example:
 
-        govdata-ld validate --lang en examples/guiyang/organs.ttl examples/guiyang/entries/*.ttl
+        govdata-ld validate --lang en examples/guiyang/organs.ttl examples/guiyang/drafts/*/catalog.ttl
     """
     day = as_of.date() if as_of else None
     try:

@@ -18,7 +18,7 @@ CITY = ROOT / "examples" / "guiyang"
 
 def city_files() -> list[Path]:
     """The example city's Turtle files: organs first, then one file per providing organ."""
-    return [CITY / "organs.ttl", *sorted((CITY / "entries").glob("*.ttl"))]
+    return [CITY / "organs.ttl", *sorted((CITY / "drafts").glob("*/catalog.ttl"))]
 
 
 @pytest.fixture

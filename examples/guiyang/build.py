@@ -1,6 +1,6 @@
 """Build the Guiyang example city's Turtle files from ``city_data.py`` through the record API.
 
-    python examples/guiyang/build.py            # rewrite organs.ttl and entries/*.ttl
+    python examples/guiyang/build.py            # rewrite organs.ttl and drafts/*/catalog.ttl
     python examples/guiyang/build.py --check    # exit 1 if the files are not what the data gives
 
 The data is synthetic: names of real divisions and typical departments, with made-up but valid
@@ -211,7 +211,7 @@ def files() -> dict[Path, str]:
     for provider, entry in entries():
         per_provider[provider].append(entry)
     for provider, items in sorted(per_provider.items()):
-        out[HERE / "entries" / f"{provider}.ttl"] = turtle(items, minter)
+        out[HERE / "drafts" / provider / "catalog.ttl"] = turtle(items, minter)
     return out
 
 
@@ -220,17 +220,17 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args()
     wanted = files()
-    present = set((HERE / "entries").glob("*.ttl")) | {HERE / "organs.ttl"}
+    present = set((HERE / "drafts").glob("*/catalog.ttl")) | {HERE / "organs.ttl"}
     if args.check:
         stale = [p for p, text in wanted.items() if not p.is_file() or p.read_text("utf-8") != text]
         stale += sorted(present - set(wanted))
         for path in stale:
             print(f"out of date: {path.relative_to(HERE)}")
         return 1 if stale else 0
-    (HERE / "entries").mkdir(exist_ok=True)
     for path in present - set(wanted):
         path.unlink(missing_ok=True)
     for path, text in wanted.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     print(f"wrote {len(wanted)} files")
     return 0
