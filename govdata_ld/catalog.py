@@ -208,7 +208,7 @@ class Catalog:
             ParameterError: an undeclared, missing or malformed parameter.
         """
         parsed = queries.parse(text, name or "query")
-        return self._store.query(text, parsed.bind(dict(params or {})), name=parsed.name)
+        return self._store.query(text, self._bind(parsed, dict(params or {})), name=parsed.name)
 
     def run(self, name: str, **params: Any) -> SelectResult | Graph | bool:
         """Run a named query from ``queries/`` with keyword parameters.
@@ -218,7 +218,7 @@ class Catalog:
             ParameterError: a parameter is undeclared, missing or malformed.
         """
         named = queries.named(name)
-        return self._store.query(named.text, named.bind(params), name=name)
+        return self._store.query(named.text, self._bind(named, params), name=name)
 
     def select(self, name: str, **params: Any) -> SelectResult:
         """Run a named SELECT query and return its rows (see :meth:`run`).
@@ -228,7 +228,17 @@ class Catalog:
         ('organ', 'uscc', 'name')
         """
         named = queries.named(name)
-        return self._store.select(named.text, named.bind(params), name=name)
+        return self._store.select(named.text, self._bind(named, params), name=name)
+
+    def _bind(self, query: queries.NamedQuery, params: dict[str, Any]) -> dict[str, Node]:
+        """Bind a query's parameters; a declared ``?registry`` or ``?workflow`` parameter left out
+        is bound to this deployment's graph of that name (their IRIs come from the base IRI, so
+        query files cannot write them)."""
+        graphs = {"registry": self.minter.registry_graph(), "workflow": self.minter.workflow_graph()}
+        for name, graph in graphs.items():
+            if name in query.parameters and name not in params:
+                params = {**params, name: graph}
+        return query.bind(params)
 
     def entry(self, code: str) -> Entry:
         """Read the current version of an entry back as a record.

@@ -8,8 +8,8 @@ so a catalog of 100,000 entries is kept current without re-deriving it.
 
 A published graph (named by the catalog's IRI, ``{base}catalog/city/{general|sharing|open}``)
 holds the catalog node, ``<http://www.w3.org/ns/dcat#dataset>`` links, an index of each member (the published version
-and the properties listed in :data:`INDEX`, allow-listed per catalog) and the organs that
-provide them; full descriptions stay in the entry version graphs and are joined by the export
+and the properties listed in :data:`INDEX`, allow-listed per catalog); organs stay in the
+registry graph (queries join it through their ``?registry`` parameter); full descriptions stay in the entry version graphs and are joined by the export
 queries ``general_catalog``, ``sharing_catalog`` and ``open_catalog``.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rdflib import RDF, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, SKOS
+from rdflib.namespace import DCAT, DCTERMS, PROV
 from rdflib.term import Node
 
 from .graphs import Quad4
@@ -58,8 +58,6 @@ INDEX: Mapping[str, tuple[URIRef, ...]] = {
 them). The open catalog's index has no share attribute, conditions or data items: an open
 catalog holds nothing it does not need to."""
 
-ORGAN_INDEX = (RDF.type, ORG.identifier, SKOS.prefLabel, ORG.subOrganizationOf, GD.adminLevel, GD.organKind)
-
 # No PREFIX in update templates: several of them go into one request, and pyoxigraph accepts a
 # prologue only at its start.
 _DELETE_MEMBERS = (
@@ -71,14 +69,6 @@ _COPY_MEMBERS = (
 _DELETE_HEAD = (
     "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o FILTER(?p != <http://www.w3.org/ns/dcat#dataset>) } }"
 )
-_DELETE_ORGANS = (
-    "DELETE { GRAPH ?c { ?o ?p ?x } } WHERE { {values} GRAPH ?c { ?o a <https://w3id.org/govdata-ld/ontology#AdministrativeOrgan> ; ?p ?x } }"
-)
-_COPY_ORGANS = (
-    "INSERT { GRAPH ?c { ?o ?p ?x } } WHERE { {values} GRAPH ?r { ?o a <https://w3id.org/govdata-ld/ontology#AdministrativeOrgan> ; ?p ?x } {predicates} }"
-)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Changes:
     """What one publication did to one city catalog.
@@ -202,9 +192,9 @@ def plan_catalog(
 ) -> tuple[Changes, list[Quad4], str]:
     """Plan bringing one published city catalog up to date with the derived members: what
     changes, the statements recording it on ``activity``, and the update that writes only the
-    difference (members added, changed or withdrawn; the head and the organ index)."""
+    difference (members added, changed or withdrawn, and the head)."""
     minter = catalog.minter
-    workflow, registry = minter.workflow_graph(), minter.registry_graph()
+    workflow = minter.workflow_graph()
     iri = minter.city_catalog(kind)
     old = published_versions(catalog, iri)
     new = derived.versions[kind]
@@ -238,9 +228,6 @@ def plan_catalog(
         text = fill(_COPY_MEMBERS, ["p"], [(p,) for p in INDEX[kind]], mark="{predicates}")
         operations.append(fill(text, ["c", "e", "g"], rows))
     operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
-    operations.append(fill(_DELETE_ORGANS, ["c"], [(iri,)]))
-    text = fill(_COPY_ORGANS, ["p"], [(p,) for p in ORGAN_INDEX], mark="{predicates}")
-    operations.append(fill(text, ["c", "r"], [(iri, registry)]))
     operations.append(_insert(_head(iri, kind, publisher, when, _version_after(catalog, iri))))
     return changes, records, " ;\n".join(operations)
 

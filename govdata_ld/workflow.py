@@ -178,6 +178,7 @@ class Workflow:
         *,
         codes: Iterable[str] | None = None,
         report: ValidationReport | None = None,
+        withhold_invalid: bool = False,
         at: datetime | None = None,
     ) -> StepResult:
         """Submit an organ's catalogs: every entry it provides whose current version is not yet
@@ -188,6 +189,8 @@ class Workflow:
             organ: the submitting organ's credit code.
             codes: only these entries; each must be submittable.
             report: a validation report covering these entries (validated now when None).
+            withhold_invalid: leave entries that fail validation out (listed in ``skipped``)
+                instead of refusing the whole submission.
             at: the time of the step.
 
         Raises:
@@ -226,7 +229,16 @@ class Workflow:
         if not chosen:
             raise WorkflowError(f"{tree.name(info.iri)} has nothing to submit", step=verb, actor=organ,
                                 provision=PROVISIONS[GD.Submission], problems=[f"{c}: {w}" for c, w in skipped])
+        report = report or self._catalog.validate(changed=chosen, previous=assemble([], "sparql"))
+        if withhold_invalid:
+            invalid = violations_by_entry(report, [self._catalog.minter.entry(c) for c in chosen])
+            failing = {self._catalog.minter.code_of_entry(e) or str(e): rs for e, rs in invalid.items()}
+            skipped += [(c, "fails validation: " + "; ".join(_problem(r) for r in rs)) for c, rs in failing.items()]
+            chosen = [c for c in chosen if c not in failing]
         self._check_valid(info, chosen, report, verb)
+        if not chosen:
+            raise WorkflowError(f"{tree.name(info.iri)} has nothing valid to submit", step=verb, actor=organ,
+                                provision="Art. 9 para 2", problems=[f"{c}: {w}" for c, w in skipped])
         when = _time(at)
         next_leg = route.legs[1]
         minter = self._catalog.minter
@@ -480,17 +492,14 @@ class Workflow:
             if item.step is not None else "nothing of this entry is on its way"
         )
 
-    def _check_valid(self, organ: OrganInfo, codes: Sequence[str], report: ValidationReport | None, verb: str) -> None:
-        minter = self._catalog.minter
-        entries = {minter.entry(c) for c in codes}
-        if report is None:
-            report = self._catalog.validate(changed=codes, previous=assemble([], "sparql"))
+    def _check_valid(self, organ: OrganInfo, codes: Sequence[str], report: ValidationReport, verb: str) -> None:
+        entries = {self._catalog.minter.entry(c) for c in codes}
         bad = [r for r in report.violations if r.focus == organ.iri or _entry_of(r, entries) is not None]
         if bad:
             raise WorkflowError(
                 f"the catalog of {organ.name} ({organ.uscc}) fails validation and cannot be submitted",
                 step=verb, actor=organ.uscc, provision="Art. 9 para 2",
-                problems=[f"{r.label or r.focus}: {r.message('en')} ({', '.join(r.articles)})" for r in bad],
+                problems=[f"{r.label or r.focus}: {_problem(r)}" for r in bad],
             )
 
     def _next_sequence(self) -> int:
@@ -512,6 +521,10 @@ def violations_by_entry(report: ValidationReport, entries: Iterable[URIRef]) -> 
         if entry is not None:
             found.setdefault(entry, []).append(result)
     return found
+
+
+def _problem(result: ValidationResult) -> str:
+    return f"{result.message('en')} ({', '.join(result.articles)})"
 
 
 def _entry_of(result: ValidationResult, entries: set[URIRef]) -> URIRef | None:
