@@ -333,3 +333,6 @@ def help_pages() -> dict[str, str]:
 def main() -> None:
     """Entry point of the ``govdata-ld`` command."""
     cli(prog_name="govdata-ld")
+
+
+from . import cli_workflow  # noqa: E402, F401  (registers the workflow, catalog and build commands)

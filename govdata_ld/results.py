@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
@@ -39,6 +39,11 @@ class SelectResult:
         return [
             {v: t for v, t in zip(self.variables, row) if t is not None} for row in self.rows
         ]
+
+    def project(self, names: Iterable[str]) -> SelectResult:
+        """The same solutions with only the named variables, in that order."""
+        keep = [self.variables.index(n) for n in names if n in self.variables]
+        return SelectResult(tuple(self.variables[i] for i in keep), tuple(tuple(r[i] for i in keep) for r in self.rows))
 
     def column(self, name: str) -> list[Node | None]:
         """The values of one variable, in row order."""
