@@ -29,6 +29,7 @@ from rdflib.term import Node
 from . import city_catalogs
 from .errors import WorkflowError
 from .graphs import Quad4, change
+from .sparql_values import fill
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import ADMS, DCAT3, GD
 from .routes import (
@@ -53,6 +54,12 @@ RETURNED_DECISION = URIRef("https://w3id.org/govdata-ld/code/workflow-decision/r
 DONE = frozenset({RETURNED, STATE_AFTER[GD.Publication]})
 """States in which an item waits for nobody but its own organ (or nobody at all)."""
 
+# Art. 10: a basic or thematic resource is compiled by its lead with the organs that build it;
+# the work item records them as they stood in the submitted version.
+_CONTRIBUTORS = (
+    "INSERT { GRAPH ?w { ?item <http://purl.org/dc/terms/contributor> ?c } } "
+    "WHERE { {values} GRAPH ?e { ?e <http://purl.org/dc/terms/contributor> ?c } }"
+)
 _LAST_SEQUENCE = (
     "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
     "SELECT (MAX(?n) AS ?last) WHERE { GRAPH ?g { ?a gd:sequence ?n } }"
@@ -270,7 +277,8 @@ class Workflow:
         activity = minter.activity(sequence)
         inserts += _activity(workflow, activity, GD.Submission, info.iri, when, sequence, used)
         inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
-        self._write(deletes, inserts)
+        contributors = fill(_CONTRIBUTORS, ["w", "item", "e"], [(workflow, minter.work_item(c, int(str(current[c]["version"]))), current[c]["entry"]) for c in chosen])
+        self._write(deletes, inserts, contributors)
         log.info("%s submitted %d entries to %s", organ, len(chosen), tree.name(next_leg.actor))
         return StepResult(step=verb, actor=organ, accepted=tuple(chosen), activities=(activity,), skipped=tuple(skipped))
 
@@ -507,9 +515,9 @@ class Workflow:
         last = rows[0][0] if rows else None
         return int(last.toPython()) + 1 if last is not None else 1
 
-    def _write(self, deletes: list[Quad4], inserts: list[Quad4]) -> None:
+    def _write(self, deletes: list[Quad4], inserts: list[Quad4], *more: str) -> None:
         with self._catalog._write_lock:  # noqa: SLF001
-            self._catalog._store.update(change(deletes, inserts))  # noqa: SLF001
+            self._catalog._store.update(" ;\n".join([change(deletes, inserts), *more]))  # noqa: SLF001
 
 
 def violations_by_entry(report: ValidationReport, entries: Iterable[URIRef]) -> dict[URIRef, list[ValidationResult]]:
