@@ -12,7 +12,7 @@ literal tagged @zh), ``date``, ``integer``. An optional parameter left unbound m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,7 @@ from .namespaces import PREFIXES
 PARAM_TYPES = ("iri", "string", "zh", "date", "integer")
 _PARAM = re.compile(r"#\+\s*param:\s*\?(\w+)\s+(\w+)(\s+optional)?\s*(.*)")
 _SUMMARY = re.compile(r"#\+\s*summary:\s*(.+)")
+_EXAMPLE = re.compile(r"#\+\s*example:\s*\?(\w+)\s+(.+)")
 _FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -52,6 +53,7 @@ class NamedQuery:
         parameters: declared parameters, by variable name.
         text: the SPARQL text.
         form: SELECT, CONSTRUCT, ASK or DESCRIBE.
+        examples: parameter values for the cookbook's example run (``#+ example: ?name value``).
     """
 
     name: str
@@ -59,6 +61,7 @@ class NamedQuery:
     parameters: dict[str, Parameter]
     text: str
     form: str
+    examples: dict[str, str] = field(default_factory=dict)
 
     def bind(self, values: dict[str, Any]) -> dict[str, Node]:
         """Check and convert parameter values (terms, Python values or strings) to terms.
@@ -98,8 +101,13 @@ def parse(text: str, name: str) -> NamedQuery:
                     name=name,
                 )
             parameters[pname] = Parameter(pname, ptype, bool(optional), description.strip())
+    examples = {m.group(1): m.group(2).strip() for m in map(_EXAMPLE.match, text.splitlines()) if m}
+    unknown = set(examples) - set(parameters)
+    if unknown:
+        raise QueryError(f"example for undeclared parameter(s) {', '.join(sorted(unknown))}", name=name)
     form_match = _FORM.search(_strip_comments(text))
-    return NamedQuery(name, summary, parameters, text, form_match.group(1).upper() if form_match else "SELECT")
+    form = form_match.group(1).upper() if form_match else "SELECT"
+    return NamedQuery(name, summary, parameters, text, form, examples)
 
 
 def named(name: str) -> NamedQuery:
