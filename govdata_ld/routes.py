@@ -14,7 +14,7 @@ The organ tree in the registry decides everything; there is no permission table 
 
 Gaps of the Measures (a big-data department's or a people's government's own catalogs,
 development-zone committees) follow :class:`~govdata_ld.settings.Settings`; the choice is
-recorded in ``docs/decisions/20261126-workflow-gaps.md``.
+recorded in ``docs/decisions/20261126-workflow.md``.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Settings:
             and of a district big-data department, on which the Measures are silent: "district"
             (audited by the district big-data department, approved by the district government,
             like the district's departments) or "municipal" (submitted straight to the municipal
-            big-data department). See docs/decisions/20261126-workflow-gaps.md.
+            big-data department). See docs/decisions/20261126-workflow.md.
         development_zone_route: the route of a development-zone committee: "municipal" (like a
             municipal dispatched agency) or "district" (like a department of the district its
             division names).

@@ -68,7 +68,7 @@ def test_model_page_lists_every_gd_term() -> None:
         assert f"`gd:{term}`" in page, term
 
 
-def test_readme_main_job_loads_the_city_and_prints_its_stats(tmp_path: Path) -> None:
+def test_readme_main_job_publishes_the_example_city(tmp_path: Path) -> None:
     import shutil
 
     readme = (ROOT / "README.md").read_text("utf-8")
@@ -81,5 +81,6 @@ def test_readme_main_job_loads_the_city_and_prints_its_stats(tmp_path: Path) -> 
     result = subprocess.run(["bash", "-c", rest], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "79 entries added" in result.stdout
-    assert "Entries by open attribute" in result.stdout
+    assert "open catalog: 52 entries" in result.stdout
+    assert (tmp_path / "published" / "open-catalog.ttl").is_file()
     assert (tmp_path / ".govdata").is_dir()
