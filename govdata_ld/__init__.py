@@ -9,7 +9,9 @@
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .build import BuildSummary, build
 from .catalog import Catalog, Stats, StatRow, open_catalog
+from .city_catalogs import Changes
 from .codes import (
     AdminLevel,
     BasicDatabase,
@@ -40,6 +42,7 @@ from .errors import (
     ResourceNotFoundError,
     StoreError,
     StoreInUseError,
+    WorkflowError,
 )
 from .graphs import WriteSummary
 from .identifiers import complete_uscc, is_valid_uscc, uscc_check_character
@@ -58,6 +61,7 @@ from .records import (
 from .results import SelectResult
 from .settings import Settings
 from .validation import ValidationReport, ValidationResult, validate
+from .workflow import StepResult, WorkItem, Workflow
 
 try:
     __version__ = _version("govdata-ld")
@@ -67,8 +71,10 @@ except _PackageNotFoundError:  # running from a checkout that was never installe
 __all__ = [
     "AdminLevel",
     "BasicDatabase",
+    "BuildSummary",
     "Catalog",
     "Category",
+    "Changes",
     "CodeEnum",
     "ConfigurationError",
     "ContactPoint",
@@ -100,6 +106,7 @@ __all__ = [
     "ShareMode",
     "StatRow",
     "Stats",
+    "StepResult",
     "StoreError",
     "StoreInUseError",
     "Theme",
@@ -107,9 +114,13 @@ __all__ = [
     "UpdateCycle",
     "ValidationReport",
     "ValidationResult",
+    "WorkItem",
+    "Workflow",
     "WorkflowDecision",
+    "WorkflowError",
     "WorkflowState",
     "WriteSummary",
+    "build",
     "complete_uscc",
     "is_valid_uscc",
     "open_catalog",
