@@ -11,6 +11,7 @@ literal tagged @zh), ``date``, ``integer``. An optional parameter left unbound m
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -110,8 +111,9 @@ def parse(text: str, name: str) -> NamedQuery:
     return NamedQuery(name, summary, parameters, text, form, examples)
 
 
+@functools.lru_cache(maxsize=None)
 def named(name: str) -> NamedQuery:
-    """Load a named query from ``queries/``.
+    """Load a named query from ``queries/`` (parsed and checked once per process).
 
     Raises:
         ResourceNotFoundError: no query has that name; the message lists the names.
