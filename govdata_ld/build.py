@@ -210,22 +210,14 @@ def build(
     for organ in sorted(tree.organs.values(), key=lambda o: o.uscc):
         say(f"submitting {organ.name}")
         try:
-            result = catalog.workflow.submit(organ.uscc, report=report, withhold_invalid=True, at=at)
-        except WorkflowError as exc:
-            if "nothing" not in exc.detail:
-                raise
-            for line in exc.problems:
-                code, _, why = line.partition(": ")
-                if why.startswith("fails validation"):
-                    withheld[code] = why
+            result = catalog.workflow.submit(organ.uscc, report=report, withhold_invalid=True, allow_empty=True, at=at)
+        except WorkflowError as exc:  # the organ itself fails validation: all its entries wait
+            for code in catalog.select("organ_entries", organ=organ.iri).column("code"):
+                withheld[str(code)] = f"its organ {organ.uscc} fails validation: " + "; ".join(exc.problems)
             continue
-        steps.append(result)
         withheld.update({c: w for c, w in result.skipped if w.startswith("fails validation")})
-    for organ in sorted(tree.organs.values(), key=lambda o: o.uscc):
-        problems = [r for r in report.violations if r.focus == organ.iri]
-        if problems:
-            for entry in catalog.select("organ_entries", organ=organ.iri).column("code"):
-                withheld.setdefault(str(entry), f"its organ {organ.uscc} fails validation")
+        if result.accepted:
+            steps.append(result)
     for step in _ORDER:
         verb = STEP_NAMES[step]
         actors = sorted({i.waiting_for for i in catalog.workflow.items() if i.step == step and i.waiting_for})

@@ -186,6 +186,7 @@ class Workflow:
         codes: Iterable[str] | None = None,
         report: ValidationReport | None = None,
         withhold_invalid: bool = False,
+        allow_empty: bool = False,
         at: datetime | None = None,
     ) -> StepResult:
         """Submit an organ's catalogs: every entry it provides whose current version is not yet
@@ -198,6 +199,8 @@ class Workflow:
             report: a validation report covering these entries (validated now when None).
             withhold_invalid: leave entries that fail validation out (listed in ``skipped``)
                 instead of refusing the whole submission.
+            allow_empty: return a result with nothing accepted, instead of refusing, when there
+                is nothing (valid) to submit.
             at: the time of the step.
 
         Raises:
@@ -233,6 +236,8 @@ class Workflow:
         if problems:
             raise WorkflowError("some entries cannot be submitted", step=verb, actor=organ,
                                 provision=PROVISIONS[GD.Submission], problems=problems)
+        if not chosen and allow_empty:
+            return StepResult(step=verb, actor=organ, skipped=tuple(skipped))
         if not chosen:
             raise WorkflowError(f"{tree.name(info.iri)} has nothing to submit", step=verb, actor=organ,
                                 provision=PROVISIONS[GD.Submission], problems=[f"{c}: {w}" for c, w in skipped])
@@ -243,6 +248,8 @@ class Workflow:
             skipped += [(c, "fails validation: " + "; ".join(_problem(r) for r in rs)) for c, rs in failing.items()]
             chosen = [c for c in chosen if c not in failing]
         self._check_valid(info, chosen, report, verb)
+        if not chosen and allow_empty:
+            return StepResult(step=verb, actor=organ, skipped=tuple(skipped))
         if not chosen:
             raise WorkflowError(f"{tree.name(info.iri)} has nothing valid to submit", step=verb, actor=organ,
                                 provision="Art. 9 para 2", problems=[f"{c}: {w}" for c, w in skipped])
