@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from pyparsing import ParseException
@@ -27,7 +27,7 @@ from . import resources
 from .errors import ParameterError, QueryError
 from .namespaces import PREFIXES
 
-PARAM_TYPES = ("iri", "string", "zh", "date", "integer")
+PARAM_TYPES = ("iri", "string", "zh", "date", "dateTime", "integer")
 _PARAM = re.compile(r"#\+\s*param:\s*\?(\w+)\s+(\w+)(\s+optional)?\s*(.*)")
 _SUMMARY = re.compile(r"#\+\s*summary:\s*(.+)")
 _EXAMPLE = re.compile(r"#\+\s*example:\s*\?(\w+)\s+(.+)")
@@ -165,6 +165,9 @@ def _coerce(param: Parameter, value: Any, name: str) -> Node:
             return Literal(text, lang="zh")
         if param.type == "date":
             return Literal(value if isinstance(value, date) else date.fromisoformat(text), datatype=XSD.date)
+        if param.type == "dateTime":
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(text)
+            return Literal(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc), datatype=XSD.dateTime)
         if param.type == "integer":
             return Literal(int(text))
         return Literal(text)

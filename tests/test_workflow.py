@@ -340,3 +340,22 @@ def test_the_example_city_has_every_organ_on_a_route() -> None:
     assert routes[NANMING_EDU] == "district" and routes[CIVIL_AFFAIRS] == "municipal"
     assert routes["11520111006547605X"] == "district"  # a township government
     assert len(routes) == 48
+
+
+def test_platforms_follow_each_publication_through_publication_changes(city: Catalog) -> None:
+    district_path(city)
+    city_steps(city)
+    entry = city.entry(EDU_ENTRY)
+    city.put(dataclasses.replace(entry, title_zh=entry.title_zh + "（更正）"))
+    district_path(city)
+    city_steps(city, 10)
+    general = city.minter.city_catalog("general")
+    rows = city.select("publication_changes", catalog=general).dicts()
+    changes = [(str(r["change"]).rsplit("#", 1)[1], str(r["code"]), r["at"].toPython()) for r in rows]
+    assert changes == [
+        ("changed", EDU_ENTRY, at(12)),
+        ("added", EDU_ENTRY, at(7)),
+        ("added", "302103/000002", at(7)),
+    ]
+    later = city.select("publication_changes", catalog=general, since=at(8).isoformat()).dicts()
+    assert [str(r["code"]) for r in later] == [EDU_ENTRY]
