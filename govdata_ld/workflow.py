@@ -37,6 +37,7 @@ from .routes import (
     PROVISIONS,
     RETURNED,
     STATE_AFTER,
+    WITHDRAWN,
     STEP_NAMES,
     OrganInfo,
     OrganTree,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 ACCEPTED = URIRef("https://w3id.org/govdata-ld/code/workflow-decision/accepted")
 RETURNED_DECISION = URIRef("https://w3id.org/govdata-ld/code/workflow-decision/returned")
-DONE = frozenset({RETURNED, STATE_AFTER[GD.Publication]})
+DONE = frozenset({RETURNED, STATE_AFTER[GD.Publication], WITHDRAWN})
 """States in which an item waits for nobody but its own organ (or nobody at all)."""
 
 # Art. 10: a basic or thematic resource is compiled by its lead with the organs that build it;
@@ -462,8 +463,9 @@ class Workflow:
             decision = ACCEPTED if step in DECIDING else None
             groups.setdefault((decision, reason if decision else None), []).append(item)
             following = routes[item.organ].after(step)
-            if following is None:
-                inserts += _state(workflow, item.item, STATE_AFTER[step], None, None, when)
+            if following is None:  # published; a published withdrawal leaves the entry withdrawn
+                final = WITHDRAWN if item.withdrawal else STATE_AFTER[step]
+                inserts += _state(workflow, item.item, final, None, None, when)
             else:
                 inserts += _state(workflow, item.item, STATE_AFTER[step], following.actor, following.step, when)
         sequence = self._next_sequence()
