@@ -21,7 +21,8 @@ Source folder layout (``docs/workflow.md``)::
 
 Output folder: ``general-catalog.ttl``, ``sharing-catalog.ttl``, ``open-catalog.ttl`` (the
 exports of the published graphs), ``validation.txt`` and ``validation.json``, ``steps.csv``
-(every step taken), ``withheld.csv`` (entries kept back, and why), ``summary.json``.
+(every step taken), ``withheld.csv`` (entries kept back, and why), ``assessment.csv`` and
+``assessment.ttl`` (the work assessment, as a table and as W3C DQV), ``summary.json``.
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from rdflib.namespace import DCTERMS, RDF
 
 from . import city_catalogs, store
+from .assessment import assess
 from .catalog import Catalog
 from .city_catalogs import Changes
 from .errors import InputError, WorkflowError
@@ -246,8 +248,12 @@ def build(
     changes = dict(publication.changes or {}) if publication else {}
     members = {k: len(city_catalogs.published_versions(catalog, catalog.minter.city_catalog(k))) for k in CITY_CATALOG_KINDS}
     returned = tuple((c, s.step, r) for s in steps for c, r in s.returned)
+    say("assessing")  # on the day the steps were taken, so that the waits they ended count
+    assessment = assess(catalog, as_of=(at or datetime.now(timezone.utc)).date(), report=report)
     say("writing")
     files = write_outputs(catalog, out, report=report, steps=steps, withheld=withheld)
+    files.append(_write_atomically(out / "assessment.csv", assessment.to_csv().encode("utf-8")))
+    files.append(_write_atomically(out / "assessment.ttl", assessment.graph().serialize(format="turtle").encode("utf-8")))
     summary = BuildSummary(
         loaded=loaded,
         steps=tuple(steps),

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.progress import Progress
 
+from .assessment import assess as run_assessment
 from .build import build as run_build
 from .build import export_city_catalog
 from .cli import _catalog, _Exit, _print_result, cli, output_option
@@ -328,6 +329,34 @@ def city_catalog(ctx: click.Context, kind: str, output: str, text: str | None, *
     if output == "table":  # the filter columns echo the parameters; a table shows the entries
         result = result.project(TABLE_COLUMNS)
     _print_result(result, output)
+
+
+@cli.command()
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge on this day (default today).")
+@output_option("table", "csv", "ttl")
+@click.pass_context
+def assess(ctx: click.Context, as_of: datetime | None, output: str) -> None:
+    """Assess the organs' catalog work, per organ, per district and for the municipal level
+    (Art. 4 item 5, Art. 5 item 4): entries compiled, share passing validation, share with
+    mounted data, share and open ratios, overdue updates, days waiting at each step, and
+    piveau's metadata-quality (MQA) points; as a table, CSV, or W3C DQV (Turtle).
+
+    Example:
+
+        govdata-ld assess --as-of 2026-11-01 -f csv > assessment.csv
+    """
+    day = as_of.date() if as_of else date.today()
+    with _catalog(ctx) as catalog:
+        try:
+            result = run_assessment(catalog, as_of=day)
+        except GovDataError as exc:
+            raise _Exit(str(exc)) from exc
+    if output == "csv":
+        click.echo(result.to_csv(), nl=False)
+    elif output == "ttl":
+        click.echo(result.graph().serialize(format="turtle"))
+    else:
+        click.echo(result.text(), nl=False)
 
 
 @cli.command(name="build")

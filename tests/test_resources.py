@@ -128,9 +128,10 @@ def test_every_query_has_a_summary_prefixes_and_declared_parameters(name: str) -
     select_clause = body[body.find("SELECT") : body.find("WHERE")]
     for parameter in query.parameters:
         assert f"?{parameter}" in body, (name, parameter)
-        # a trailing VALUES block (remote stores) joins after the projection: bindable
-        # variables must be projected
-        assert f"?{parameter}" in select_clause, (name, parameter)
+        if query.form == "SELECT":
+            # a trailing VALUES block (remote stores) joins after the projection, and pyoxigraph
+            # substitutes only projected variables: bindable variables must be projected
+            assert f"?{parameter}" in select_clause, (name, parameter)
 
 
 SHAPES = resources.shapes()
