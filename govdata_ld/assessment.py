@@ -7,15 +7,16 @@ assesses its district's departments, agencies and township governments (Art. 5 i
 government with every organ of its division, townships included) and for the municipal level:
 entries compiled, the share passing validation, the share with mounted data, share and open
 ratios, overdue updates, the mean days catalog versions waited in front of each step of
-Article 12, and piveau's metadata-quality (MQA) points as a second, internationally known score.
+Article 12, and piveau's metadata-quality (MQA) points as a second, internationally known score
+(scored by :mod:`govdata_ld.mqa`).
 
 Figures are exact and undefined ratios stay undefined: with no entry, a ratio is ``None``, never 0
 or 1. MQA metrics that need the network (URL status codes) or reference lists this package does
 not ship are *not measured*: they score nothing and are left out of the maximum. Definitions:
 ``docs/assessment.md``; the metrics as W3C DQV: ``ontology/assessment_metrics.ttl``.
 
->>> mqa_maximum(), MQA_FULL_SCORE
-(245, 405)
+>>> [figure.key for figure in FIGURES][:3]
+['entries', 'passing_share', 'distribution_share']
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
-from functools import cache
 from statistics import fmean
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -37,14 +37,26 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 from rdflib.term import Node
 
-from . import resources
-from .codes import OpenAttribute, OrganKind, ShareAttribute
+from .codes import OrganKind
 from .iris import code_of_division
+from .mapping import OPENED, SHARED
+from .mqa import (
+    DIMENSIONS,
+    MQA_FULL_SCORE,
+    NOT_MEASURED,
+    PV,
+    EntryScore,
+    MqaMetric,
+    MqaRating,
+    mqa_maximum,
+    mqa_metrics,
+    score_entry,
+)
 from .namespaces import DQV, GD, PREFIXES
 from .routes import OrganTree
 
 # The validator's own date arithmetic, so that overdue figures agree with its update-duty warnings.
-from .validation import ValidationReport, _minus
+from .validation import ValidationReport, interval_before
 from .workflow import WorkItem, violations_by_entry
 
 if TYPE_CHECKING:
@@ -52,61 +64,7 @@ if TYPE_CHECKING:
 
 METRIC = Namespace("https://w3id.org/govdata-ld/metric/")
 """Our assessment metrics and dimensions (``ontology/assessment_metrics.ttl``)."""
-PV = Namespace("https://piveau.eu/ns/voc#")
-"""piveau's metadata-quality vocabulary (vendored in ``ontology/vendor/``)."""
-SCORING = Namespace("https://piveau.eu/ns/scoring#")
 OA = Namespace("http://www.w3.org/ns/oa#")
-
-MQA_FULL_SCORE = 405
-"""The most points piveau's MQA gives a dataset (100 + 100 + 110 + 75 + 20)."""
-_VENDORED_VOCABULARY = ("vendor", "piveau-dqv-vocabulary.ttl")
-_DIMENSION_TYPOS = {PV.reusablity: PV.reusability}
-"""The upstream vocabulary files two reusability metrics under a misspelt dimension."""
-_DIMENSIONS = (PV.findability, PV.accessibility, PV.interoperability, PV.reusability, PV.contextuality)
-
-NOT_MEASURED: dict[URIRef, str] = {
-    PV.accessUrlStatusCode: "needs the network (an HTTP HEAD request to each access URL)",
-    PV.downloadUrlStatusCode: "needs the network (an HTTP HEAD request to each download URL)",
-    PV.formatMediaTypeNonProprietary: "needs the EU list of non-proprietary file types, not shipped",
-    PV.formatMediaTypeMachineInterpretable: "needs the EU list of machine-readable file types, not shipped",
-    PV.dcatApCompliance: "needs the DCAT-AP SHACL shapes, not vendored (our shapes check the Measures)",
-    PV.knownLicence: "needs piveau's collection of known licences, not shipped",
-}
-"""MQA metrics this package does not measure, and why: they score nothing and are left out of the
-maximum; never guessed."""
-
-# What each measured MQA metric checks, in the facts of assessment_entries.rq and
-# assessment_distributions.rq. Dataset-level checks read the entry; distribution-level checks
-# read the entry's best distribution; licence, rights, size and dates count on the entry or on any
-# distribution (our model states licence and dates on the entry; a distribution inherits them).
-_ON_ENTRY = {
-    PV.keywordAvailability: "keyword",
-    PV.categoryAvailability: "theme",
-    PV.spatialAvailability: "spatial",
-    PV.temporalAvailability: "temporal",
-    PV.accessRightsAvailability: "access_rights",
-    PV.accessRightsVocabularyAlignment: "access_rights_aligned",
-    PV.contactPointAvailability: "contact_point",
-    PV.publisherAvailability: "publisher",
-}
-_ON_BEST_DISTRIBUTION = {
-    PV.downloadUrlAvailability: ("download_url",),
-    PV.formatAvailability: ("format",),
-    PV.mediaTypeAvailability: ("media_type",),
-    PV.formatMediaTypeVocabularyAlignment: ("format_aligned", "media_type_aligned"),  # both, as defined
-}
-_ON_ENTRY_OR_DISTRIBUTION = {
-    PV.licenceAvailability: "license",
-    PV.rightsAvailability: "rights",
-    PV.byteSizeAvailability: "byte_size",
-    PV.dateIssuedAvailability: "issued",
-    PV.dateModifiedAvailability: "modified",
-}
-
-_SHARED = frozenset({ShareAttribute.UNCONDITIONAL.iri, ShareAttribute.CONDITIONAL.iri})
-_OPENED = frozenset(
-    {OpenAttribute.UNCONDITIONAL.iri, OpenAttribute.CONDITIONAL.iri, OpenAttribute.ON_APPLICATION.iri}
-)
 
 
 class Scope(Enum):
@@ -116,75 +74,6 @@ class Scope(Enum):
     MUNICIPAL = "municipal"
     DISTRICT = "district"
     ORGAN = "organ"
-
-
-class MqaRating(Enum):
-    """piveau's rating categories (``ontology/vendor/piveau-scoring-skos.rdf``); ``.value`` is the
-    concept IRI. Applied to points scaled to piveau's 405: ``points × 405 / maximum``."""
-
-    EXCELLENT = str(SCORING["excellent"])
-    GOOD = str(SCORING["good"])
-    ENOUGH = str(SCORING["enough"])
-    BAD = str(SCORING["bad"])
-
-    @property
-    def iri(self) -> URIRef:
-        return URIRef(self.value)
-
-    @classmethod
-    def of(cls, points: float, maximum: int) -> MqaRating:
-        """The category of ``points`` out of ``maximum``: excellent above 350 (of 405), good above
-        220, enough from 120, bad below 120.
-
-        >>> MqaRating.of(405, 405).name, MqaRating.of(150, 245).name, MqaRating.of(-10, 245).name
-        ('EXCELLENT', 'GOOD', 'BAD')
-        """
-        scaled = points * MQA_FULL_SCORE / maximum
-        above = ((cls.EXCELLENT, scaled > 350), (cls.GOOD, scaled > 220), (cls.ENOUGH, scaled >= 120))
-        return next((rating for rating, holds in above if holds), cls.BAD)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MqaMetric:
-    """One scored metric of piveau's vocabulary, its dimension corrected where misspelt."""
-
-    metric: URIRef
-    dimension: URIRef
-    true_score: int
-    false_score: int
-
-    @property
-    def measured(self) -> bool:
-        return self.metric not in NOT_MEASURED
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MqaResult:
-    """One MQA metric on one entry: its value (None: not measured) and the points it scores."""
-
-    metric: URIRef
-    dimension: URIRef
-    value: bool | None
-    points: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EntryScore:
-    """The MQA points of one current entry: the sum of its results' points (one result per scored
-    metric of the vocabulary, not-measured ones included), the most the measured metrics give, and
-    piveau's category of the points scaled to 405."""
-
-    entry: URIRef
-    code: str
-    provider: URIRef | None
-    points: int
-    maximum: int
-    rating: MqaRating
-    results: tuple[MqaResult, ...]
-
-    def dimension_points(self, dimension: URIRef) -> int:
-        """The points scored in one of piveau's dimensions."""
-        return sum(r.points for r in self.results if r.dimension == dimension)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,7 +142,7 @@ WAITS: tuple[tuple[str, URIRef], ...] = (
 waiting for its organ to correct and resubmit it)."""
 _WAIT_KEYS = frozenset(key for key, _ in WAITS)
 
-_DIMENSION_KEYS = {dimension: "mqa_" + str(dimension).rsplit("#", 1)[1] for dimension in _DIMENSIONS}
+_DIMENSION_KEYS = {dimension: "mqa_" + str(dimension).rsplit("#", 1)[1] for dimension in DIMENSIONS}
 
 FIGURES: tuple[Figure, ...] = (
     Figure(key="entries", metric=METRIC.entriesCompiled, datatype=XSD.integer),
@@ -403,9 +292,9 @@ def assess(catalog: Catalog, *, as_of: date, report: ValidationReport | None = N
     entries = [
         _EntryFigures(
             provider=cast("URIRef | None", f.get("provider")), passing=f["entry"] not in violating,
-            mounted=bool(distributions[f["entry"]]), shared=f.get("share") in _SHARED,
-            opened=f.get("open") in _OPENED, overdue=f["entry"] in overdue,
-            score=_score(f, distributions[f["entry"]]),
+            mounted=bool(distributions[f["entry"]]), shared=f.get("share") in SHARED,
+            opened=f.get("open") in OPENED, overdue=f["entry"] in overdue,
+            score=score_entry(f, distributions[f["entry"]]),
         )
         for f in facts
     ]
@@ -416,74 +305,6 @@ def assess(catalog: Catalog, *, as_of: date, report: ValidationReport | None = N
                       scores=tuple(e.score for e in entries), not_measured=missing)
 
 
-# -- MQA ----------------------------------------------------------------------------------------
-
-
-@cache
-def mqa_metrics() -> tuple[MqaMetric, ...]:
-    """The scored metrics of piveau's vendored vocabulary (``pv:score``, the total, has no points
-    and is not one), with ``pv:reusablity`` read as ``pv:reusability``.
-
-    >>> sum(m.true_score for m in mqa_metrics())
-    405
-    """
-    graph = Graph().parse(data=_vendored(*_VENDORED_VOCABULARY), format="turtle")
-    metrics = []
-    for metric, score in graph.subject_objects(PV.trueScore):
-        dimension = cast(URIRef, graph.value(metric, DQV.inDimension))
-        penalty = cast(Literal, graph.value(metric, PV.falseScore, default=Literal(0)))
-        metrics.append(MqaMetric(metric=cast(URIRef, metric), dimension=_DIMENSION_TYPOS.get(dimension, dimension),
-                                 true_score=int(cast(Literal, score).toPython()), false_score=int(penalty.toPython())))
-    return tuple(sorted(metrics, key=lambda m: (_DIMENSIONS.index(m.dimension), str(m.metric))))
-
-
-def mqa_maximum(dimension: URIRef | None = None) -> int:
-    """The most points an entry can score on the measured metrics (of one dimension, or all).
-
-    >>> mqa_maximum(PV.accessibility)
-    20
-    """
-    return sum(m.true_score for m in mqa_metrics() if m.measured and dimension in (None, m.dimension))
-
-
-def _score(entry: Mapping[str, Node], distributions: Sequence[Mapping[str, Node]]) -> EntryScore:
-    metrics = mqa_metrics()
-    by_distribution = [m for m in metrics if m.metric in _ON_BEST_DISTRIBUTION]
-
-    def holds(facts: Mapping[str, Node], names: Sequence[str]) -> bool:
-        return all(_true(facts.get(n)) for n in names)
-
-    def points(facts: Mapping[str, Node]) -> int:
-        return sum(m.true_score if holds(facts, _ON_BEST_DISTRIBUTION[m.metric]) else m.false_score
-                   for m in by_distribution)
-
-    best = max(sorted(distributions, key=lambda d: str(d["distribution"])), key=points, default=None)
-    results = []
-    for m in metrics:
-        value: bool | None
-        if not m.measured:
-            results.append(MqaResult(metric=m.metric, dimension=m.dimension, value=None, points=0))
-            continue
-        if m.metric in _ON_ENTRY:
-            value = _true(entry.get(_ON_ENTRY[m.metric]))
-        elif m.metric in _ON_ENTRY_OR_DISTRIBUTION:
-            name = _ON_ENTRY_OR_DISTRIBUTION[m.metric]
-            value = _true(entry.get(name)) or any(_true(d.get(name)) for d in distributions)
-        else:
-            value = best is not None and holds(best, _ON_BEST_DISTRIBUTION[m.metric])
-        # piveau penalises a distribution lacking a format; an entry with no distribution at all
-        # has nothing to penalise (the share with mounted data counts that).
-        scored = m.true_score if value else (m.false_score if best is not None else 0)
-        results.append(MqaResult(metric=m.metric, dimension=m.dimension, value=value, points=scored))
-    total = sum(r.points for r in results)
-    maximum = mqa_maximum()
-    return EntryScore(
-        entry=cast(URIRef, entry["entry"]), code=str(entry["code"]),
-        provider=cast("URIRef | None", entry.get("provider")),
-        points=total, maximum=maximum, rating=MqaRating.of(total, maximum), results=tuple(results),
-    )
-
-
 # -- overdue entries and waiting times ----------------------------------------------------------
 
 
@@ -491,7 +312,7 @@ def _overdue(catalog: Catalog, as_of: date) -> set[URIRef]:
     """Entries last changed before their cycle's cut-off: one query per update cycle."""
     found: set[URIRef] = set()
     for row in catalog.select("assessment_update_cycles").dicts():
-        before = _minus(as_of, str(row["interval"]))
+        before = interval_before(as_of, str(row["interval"]))
         result = catalog.select("overdue_entries", cycle=row["cycle"], before=before)
         found |= {e for e in result.column("entry") if isinstance(e, URIRef)}
     return found
@@ -615,12 +436,6 @@ def _row(scope: Scope, subject: URIRef, code: str, name: str, organs: Sequence[U
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _vendored(*path: str) -> str:
-    # Vendored files sit beside the ontology files (ontology/vendor/, in the wheel
-    # govdata_ld/_data/ontology/vendor/); resources.names() does not list them.
-    return resources._folder("ontology").joinpath(*path).read_text(encoding="utf-8")  # noqa: SLF001
-
-
 def _annotate(graph: Graph, node: URIRef, activity: URIRef, target: URIRef, metric: URIRef, note: str) -> None:
     graph.add((node, RDF.type, DQV.QualityAnnotation))
     graph.add((node, OA.motivatedBy, DQV.qualityAssessment))
@@ -636,10 +451,6 @@ def _end_of(day: date) -> datetime:
 
 def _days(span: timedelta) -> float:
     return span.total_seconds() / 86400
-
-
-def _true(term: Node | None) -> bool:
-    return isinstance(term, Literal) and term.toPython() is True
 
 
 def _division_code(concept: URIRef) -> str:

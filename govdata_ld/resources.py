@@ -2,7 +2,8 @@
 
 A file's stem is its name (``queries/entries.rq`` is ``"entries"``). In an installed wheel the
 folders are ``govdata_ld/_data/{ontology,shapes,queries}``; in a source checkout they are the
-top-level folders. Nothing is fetched from the network.
+top-level folders. Third parties' files kept as published (``ontology/vendor/``) are read by path
+with :func:`vendored`. Nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -56,6 +57,40 @@ def read(kind: str, name: str) -> str:
     if not entry.is_file():
         raise ResourceNotFoundError(kind, name, available=names(kind))
     return entry.read_text(encoding="utf-8")
+
+
+def vendored(*path: str) -> str:
+    """Return the text of a vendored file: a third party's data, kept as published under
+    ``ontology/vendor/`` (``govdata_ld/_data/ontology/vendor/`` in a wheel), not an ontology file
+    and not listed by :func:`names`.
+
+    Args:
+        path: the file's path below ``ontology/vendor/``, one segment per argument.
+
+    Raises:
+        ResourceNotFoundError: no vendored file has that path; the message lists the files.
+
+    >>> vendored("piveau-dqv-vocabulary.ttl").startswith("@prefix")
+    True
+    >>> vendored("piveau.ttl")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    govdata_ld.errors.ResourceNotFoundError: no vendored file named 'piveau.ttl'; available: README.md, ...
+    """
+    folder = _folder("ontology") / "vendor"
+    entry = folder.joinpath(*path)
+    if not entry.is_file():
+        raise ResourceNotFoundError("vendored file", "/".join(path), available=_files_below(folder))
+    return entry.read_text(encoding="utf-8")
+
+
+def _files_below(folder: Traversable, prefix: str = "") -> list[str]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for item in folder.iterdir():
+        found += _files_below(item, f"{prefix}{item.name}/") if item.is_dir() else [prefix + item.name]
+    return found
 
 
 def ontology_texts(overrides: Mapping[str, Path] | None = None) -> dict[str, str]:

@@ -236,7 +236,7 @@ class Validator:
         """The ontology, code lists and the update-duty cut-off dates added to the data."""
         triples = list(self.vocabulary)
         for cycle, interval in self.vocabulary.subject_objects(GD.maximumInterval):
-            cutoff = _minus(self.as_of, str(interval))
+            cutoff = interval_before(self.as_of, str(interval))
             triples.append((cycle, GDS.staleBefore, Literal(cutoff.isoformat(), datatype=XSD.date)))
         return triples
 
@@ -387,7 +387,26 @@ def _report_graph(results: Sequence[ValidationResult], conforms: bool) -> Graph:
     return graph
 
 
-def _minus(day: date, duration: str) -> date:
+def interval_before(day: date, duration: str) -> date:
+    """The day one update-cycle interval before ``day``: an entry last changed before it is overdue.
+
+    Years and months are taken off first, clamped to the end of a shorter month, then days. The
+    validator's update-duty warnings and the assessment's overdue figures both use this, so they
+    agree.
+
+    Args:
+        day: the day judged on.
+        duration: a ``gd:maximumInterval``, an ``xsd:duration`` of the form PnYnMnD.
+
+    Returns:
+        The cut-off day.
+
+    Raises:
+        InputError: ``duration`` is not of the form PnYnMnD.
+
+    >>> interval_before(date(2024, 3, 31), "P1M"), interval_before(date(2024, 3, 1), "P1Y1D")
+    (datetime.date(2024, 2, 29), datetime.date(2023, 2, 28))
+    """
     match = _DURATION.fullmatch(duration)
     if not match:
         raise InputError(f"unsupported update-cycle interval {duration!r} (PnYnMnD expected)")

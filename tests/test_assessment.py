@@ -38,19 +38,8 @@ from govdata_ld import (
     complete_uscc,
     resources,
 )
-from govdata_ld.assessment import (
-    FIGURES,
-    METRIC,
-    MQA_FULL_SCORE,
-    NOT_MEASURED,
-    PV,
-    Assessment,
-    MqaRating,
-    Scope,
-    assess,
-    mqa_maximum,
-    mqa_metrics,
-)
+from govdata_ld.assessment import FIGURES, METRIC, Assessment, Scope, assess
+from govdata_ld.mqa import MQA_FULL_SCORE, NOT_MEASURED, PV, MqaRating, mqa_maximum, mqa_metrics
 from govdata_ld.namespaces import DQV, GD, GDM
 from govdata_ld.validation import assemble
 
@@ -465,7 +454,7 @@ def test_the_vendored_files_are_not_ontology_files_and_name_their_source() -> No
 
 PROBE = """
 import json
-from govdata_ld.assessment import mqa_maximum, mqa_metrics
+from govdata_ld.mqa import mqa_maximum, mqa_metrics
 print(json.dumps({"metrics": len(mqa_metrics()), "maximum": mqa_maximum()}))
 """
 
