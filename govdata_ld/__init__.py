@@ -9,6 +9,7 @@
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .assessment import Assessment, AssessmentRow, Scope, assess
 from .build import BuildSummary, build
 from .catalog import Catalog, Stats, StatRow, open_catalog
 from .city_catalogs import Changes
@@ -70,6 +71,8 @@ except _PackageNotFoundError:  # running from a checkout that was never installe
 
 __all__ = [
     "AdminLevel",
+    "Assessment",
+    "AssessmentRow",
     "BasicDatabase",
     "BuildSummary",
     "Catalog",
@@ -100,6 +103,7 @@ __all__ = [
     "Platform",
     "QueryError",
     "ResourceNotFoundError",
+    "Scope",
     "SelectResult",
     "Settings",
     "ShareAttribute",
@@ -120,6 +124,7 @@ __all__ = [
     "WorkflowError",
     "WorkflowState",
     "WriteSummary",
+    "assess",
     "build",
     "complete_uscc",
     "is_valid_uscc",

@@ -45,7 +45,7 @@ class ResourceNotFoundError(GovDataError, LookupError):
     """A named ontology, shapes or query file does not exist.
 
     Attributes:
-        kind: "ontology", "shapes" or "queries".
+        kind: "ontology", "shapes", "queries" or "vendored file".
         name: the name asked for.
         available: the names that exist.
     """
