@@ -37,7 +37,9 @@ HELP_OPTIONS = ["-h", "--help"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Exit(click.ClickException):
+class CommandError(click.ClickException):
+    """A library error reported by a command: its message, exit code 2."""
+
     exit_code = EXIT_INPUT
 
 
@@ -96,7 +98,8 @@ def output_option(*choices: str) -> Callable[[F], F]:
 
 
 @contextmanager
-def _catalog(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catalog]:
+def open_store(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catalog]:
+    """The store the group options name (loading ``data`` first); library errors exit 2."""
     try:
         settings = Settings.load(ctx.obj["config"])
         with Catalog.open(ctx.obj["store"], settings=settings) as catalog:
@@ -104,7 +107,7 @@ def _catalog(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catalog
                 catalog.load(*data)
             yield catalog
     except GovDataError as exc:
-        raise _Exit(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
 
 
 @cli.command()
@@ -128,7 +131,7 @@ def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> 
 
         govdata-ld load examples/guiyang/organs.ttl examples/guiyang/drafts/*/catalog.ttl
     """
-    with _catalog(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+    with open_store(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("parsing", total=len(files))
         summary = catalog.load(*files, format=rdf_format, progress=lambda _: bar.advance(task))
     click.echo(
@@ -167,12 +170,12 @@ def query(
         govdata-ld query count_entries_by -p dimension=gd:grade -f csv
     """
     bindings = dict(_split_param(p) for p in params)
-    with _catalog(ctx, data) as catalog:
+    with open_store(ctx, data) as catalog:
         if query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file():
             result = catalog.query(_read_text(query_name), bindings, name=query_name)
         else:
             result = catalog.run(query_name, **bindings)
-    _print_result(result, output)
+    print_result(result, output)
 
 
 @cli.command(name="queries")
@@ -202,7 +205,7 @@ def stats(ctx: click.Context, data: tuple[str, ...], output: str) -> None:
 
         govdata-ld --store memory stats -d examples/guiyang/organs.ttl -d examples/guiyang/drafts/gy-psb/catalog.ttl
     """
-    with _catalog(ctx, data) as catalog:
+    with open_store(ctx, data) as catalog:
         result = catalog.stats()
     if output == "json":
         click.echo(json.dumps(_stats_json(result), ensure_ascii=False, indent=1))
@@ -255,13 +258,13 @@ def validate(
                 bar.add_task("validating", total=None)
                 report = run_validation(*paths, settings=settings, as_of=day, engine=engine)
         else:
-            with _catalog(ctx) as catalog:
+            with open_store(ctx) as catalog:
                 if changed_only:
                     report = catalog.validate_changed(as_of=day, engine=engine)
                 else:
                     report = catalog.validate(as_of=day, engine=engine)
     except GovDataError as exc:
-        raise _Exit(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
     if output == "json":
         click.echo(report.to_json(lang))
     elif output == "ttl":
@@ -284,7 +287,8 @@ def _stats_json(result: Stats) -> dict[str, Any]:
     }
 
 
-def _print_result(result: SelectResult | Graph | bool, output: str) -> None:
+def print_result(result: SelectResult | Graph | bool, output: str) -> None:
+    """Print a query result: a table, CSV or JSON for SELECT, Turtle for a graph, true/false."""
     if isinstance(result, bool):
         click.echo("true" if result else "false")
     elif isinstance(result, Graph):
@@ -314,7 +318,7 @@ def _read_text(path: str) -> str:
     try:
         return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _Exit(f"{path}: cannot read query: {exc}") from exc
+        raise CommandError(f"{path}: cannot read query: {exc}") from exc
 
 
 def help_pages() -> dict[str, str]:

@@ -18,7 +18,7 @@ from rich.progress import Progress
 from .assessment import assess as run_assessment
 from .build import build as run_build
 from .build import export_city_catalog
-from .cli import _catalog, _Exit, _print_result, cli, output_option
+from .cli import CommandError, cli, open_store, output_option, print_result
 from .errors import GovDataError
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import code_namespace
@@ -67,11 +67,11 @@ def decision_options(function: F) -> F:
 
 
 def _step(ctx: click.Context, call: Callable[[Workflow], StepResult]) -> None:
-    with _catalog(ctx) as catalog:
+    with open_store(ctx) as catalog:
         try:
             result = call(catalog.workflow)
         except GovDataError as exc:
-            raise _Exit(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
     click.echo(f"{result.step} by {result.actor}: {len(result.accepted)} accepted, {len(result.returned)} returned")
     for code, reason in result.returned:
         click.echo(f"  returned {code}: {reason}")
@@ -231,7 +231,7 @@ def publish(ctx: click.Context, actor: str, out: str | None, at: datetime | None
     """
     _step(ctx, lambda wf: wf.publish(actor, at=at))
     if out:
-        with _catalog(ctx) as catalog:
+        with open_store(ctx) as catalog:
             Path(out).mkdir(parents=True, exist_ok=True)
             for kind in CITY_CATALOG_KINDS:
                 (Path(out) / f"{kind}-catalog.ttl").write_bytes(export_city_catalog(catalog, kind))
@@ -266,9 +266,9 @@ def pending(ctx: click.Context, actor: str, output: str) -> None:
 
         govdata-ld pending --as 115201000055566223
     """
-    with _catalog(ctx) as catalog:
+    with open_store(ctx) as catalog:
         result = catalog.select("pending_work", organ=catalog.minter.organ(actor))
-    _print_result(result, output)
+    print_result(result, output)
 
 
 @cli.command()
@@ -282,9 +282,9 @@ def trail(ctx: click.Context, code: str, output: str) -> None:
 
         govdata-ld trail 302143/000001
     """
-    with _catalog(ctx) as catalog:
+    with open_store(ctx) as catalog:
         result = catalog.select("entry_trail", entry=catalog.minter.entry(code))
-    _print_result(result, output)
+    print_result(result, output)
 
 
 def _filter_options(function: F) -> F:
@@ -310,7 +310,7 @@ def city_catalog(ctx: click.Context, kind: str, output: str, text: str | None, *
         govdata-ld catalog open -f turtle > open-catalog.ttl
     """
     chosen = {k: v for k, v in filters.items() if v is not None}
-    with _catalog(ctx) as catalog:
+    with open_store(ctx) as catalog:
         if output in FORMATS:
             if chosen or text:
                 raise click.UsageError("filters apply to the table output (table, csv, json), not to an RDF export")
@@ -328,7 +328,7 @@ def city_catalog(ctx: click.Context, kind: str, output: str, text: str | None, *
         result = catalog.select("catalog_entries", **params)
     if output == "table":  # the filter columns echo the parameters; a table shows the entries
         result = result.project(TABLE_COLUMNS)
-    _print_result(result, output)
+    print_result(result, output)
 
 
 @cli.command()
@@ -346,11 +346,11 @@ def assess(ctx: click.Context, as_of: datetime | None, output: str) -> None:
         govdata-ld assess --as-of 2026-11-01 -f csv > assessment.csv
     """
     day = as_of.date() if as_of else date.today()
-    with _catalog(ctx) as catalog:
+    with open_store(ctx) as catalog:
         try:
             result = run_assessment(catalog, as_of=day)
         except GovDataError as exc:
-            raise _Exit(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
     if output == "csv":
         click.echo(result.to_csv(), nl=False)
     elif output == "ttl":
@@ -379,7 +379,7 @@ def build_command(ctx: click.Context, source: str, out: str, as_of: datetime | N
 
         govdata-ld --store memory build examples/guiyang --out published/ --as-of 2026-11-01
     """
-    with _catalog(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+    with open_store(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("building", total=None)
         try:
             summary = run_build(
@@ -387,5 +387,5 @@ def build_command(ctx: click.Context, source: str, out: str, as_of: datetime | N
                 progress=lambda stage: bar.update(task, description=stage),
             )
         except GovDataError as exc:
-            raise _Exit(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
     click.echo(summary.text(), nl=False)
