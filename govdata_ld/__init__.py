@@ -11,7 +11,7 @@ from importlib.metadata import version as _version
 
 from .assessment import Assessment, AssessmentRow, Scope, assess
 from .build import BuildSummary, build
-from .catalog import Catalog, Stats, StatRow, open_catalog
+from .catalog import Catalog, StatRow, Stats, open_catalog
 from .city_catalogs import Changes
 from .codes import (
     AdminLevel,
@@ -62,7 +62,8 @@ from .records import (
 from .results import SelectResult
 from .settings import Settings
 from .validation import ValidationReport, ValidationResult, validate
-from .workflow import StepResult, WorkItem, Workflow
+from .work_items import WorkItem
+from .workflow import StepResult, Workflow
 
 try:
     __version__ = _version("govdata-ld")

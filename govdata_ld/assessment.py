@@ -56,8 +56,8 @@ from .namespaces import DQV, GD, PREFIXES
 from .routes import OrganTree
 
 # The validator's own date arithmetic, so that overdue figures agree with its update-duty warnings.
-from .validation import ValidationReport, interval_before
-from .workflow import WorkItem, violations_by_entry
+from .validation import ValidationReport, interval_before, violations_by_entry
+from .work_items import WorkItem
 
 if TYPE_CHECKING:
     from .catalog import Catalog

@@ -13,7 +13,7 @@ import calendar
 import os
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -416,3 +416,31 @@ def interval_before(day: date, duration: str) -> date:
     last = calendar.monthrange(year, month + 1)[1]
     shifted = date(year, month + 1, min(day.day, last))
     return date.fromordinal(shifted.toordinal() - days)
+
+
+def violations_by_entry(report: ValidationReport, entries: Iterable[URIRef]) -> dict[URIRef, list[ValidationResult]]:
+    """The violations of a report about each of ``entries`` (their own nodes included)."""
+    wanted = set(entries)
+    found: dict[URIRef, list[ValidationResult]] = {}
+    for result in report.violations:
+        entry = entry_of(result, wanted)
+        if entry is not None:
+            found.setdefault(entry, []).append(result)
+    return found
+
+
+def problem_text(result: ValidationResult) -> str:
+    """A result in one line: the English message and the clauses it enforces."""
+    return f"{result.message('en')} ({', '.join(result.articles)})"
+
+
+def entry_of(result: ValidationResult, entries: set[URIRef]) -> URIRef | None:
+    """Which of ``entries`` a result is about: its focus or value, or the entry that owns the
+    focus node (a data item, distribution, contact point ...); None for none of them."""
+    focus = str(result.focus)
+    for candidate in (result.focus, result.value):
+        if candidate in entries:
+            return candidate  # type: ignore[return-value]
+    head = focus.split("/item/")[0].split("/distribution/")[0].split("/contact")[0]
+    head = head.split("/internal-contact")[0].split("/temporal")[0].split("/genid/")[0]
+    return URIRef(head) if URIRef(head) in entries else None

@@ -22,28 +22,42 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from rdflib import RDF, XSD, Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 from rdflib.term import Node
 
 from . import city_catalogs
 from .errors import WorkflowError
 from .graphs import Quad4, change
-from .sparql_values import fill
 from .iris import CITY_CATALOG_KINDS
-from .namespaces import ADMS, DCAT3, GD
+from .namespaces import DCAT3, GD
 from .routes import (
     DECIDING,
     PROVISIONS,
     RETURNED,
     STATE_AFTER,
-    WITHDRAWN,
     STEP_NAMES,
+    WITHDRAWN,
     OrganInfo,
     OrganTree,
     Route,
 )
-from .validation import ValidationReport, ValidationResult, assemble
+from .sparql_values import fill
+from .validation import (
+    ValidationReport,
+    assemble,
+    entry_of,
+    problem_text,
+    violations_by_entry,
+)
+from .work_items import (
+    WorkItem,
+    activity_quads,
+    current_state_quads,
+    item_from_row,
+    state_quads,
+    time_literal,
+)
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -65,35 +79,6 @@ _LAST_SEQUENCE = (
     "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
     "SELECT (MAX(?n) AS ?last) WHERE { GRAPH ?g { ?a gd:sequence ?n } }"
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WorkItem:
-    """One version of one entry on the Article 12 path.
-
-    Attributes:
-        item: the work item's IRI.
-        entry: the entry.
-        code: its resource code.
-        version: the entry version submitted.
-        organ: the organ that compiled and submitted it.
-        status: its workflow-state concept.
-        waiting_for: the organ whose step it awaits (None once published).
-        step: the step class it awaits.
-        since: when it began to wait.
-        withdrawal: whether it asks to withdraw the published entry.
-    """
-
-    item: URIRef
-    entry: URIRef
-    code: str
-    version: int
-    organ: URIRef
-    status: URIRef
-    waiting_for: URIRef | None
-    step: URIRef | None
-    since: datetime | None
-    withdrawal: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,7 +156,7 @@ class Workflow:
             params["entry"] = minter.entry(entry)
         if awaits is not None:
             params["awaits"] = minter.organ(awaits)
-        return [_item(r) for r in self._catalog.select("work_items", **params).dicts()]
+        return [item_from_row(r) for r in self._catalog.select("work_items", **params).dicts()]
 
     def pending(self, organ: str) -> list[WorkItem]:
         """The items waiting for ``organ``'s step, oldest first."""
@@ -246,7 +231,7 @@ class Workflow:
         if withhold_invalid:
             invalid = violations_by_entry(report, [self._catalog.minter.entry(c) for c in chosen])
             failing = {self._catalog.minter.code_of_entry(e) or str(e): rs for e, rs in invalid.items()}
-            skipped += [(c, "fails validation: " + "; ".join(_problem(r) for r in rs)) for c, rs in failing.items()]
+            skipped += [(c, "fails validation: " + "; ".join(problem_text(r) for r in rs)) for c, rs in failing.items()]
             chosen = [c for c in chosen if c not in failing]
         self._check_valid(info, chosen, report, verb)
         if not chosen and allow_empty:
@@ -254,7 +239,7 @@ class Workflow:
         if not chosen:
             raise WorkflowError(f"{tree.name(info.iri)} has nothing valid to submit", step=verb, actor=organ,
                                 provision="Art. 9 para 2", problems=[f"{c}: {w}" for c, w in skipped])
-        when = _time(at)
+        when = time_literal(at)
         next_leg = route.legs[1]
         minter = self._catalog.minter
         workflow = minter.workflow_graph()
@@ -267,7 +252,7 @@ class Workflow:
             item = minter.work_item(code, version)
             old = next((i for i in items_by_code.get(code, []) if i.item == item), None)
             if old is not None:
-                deletes += _state_quads(workflow, old)
+                deletes += current_state_quads(workflow, old)
             else:
                 inserts += [
                     (workflow, item, RDF.type, GD.WorkItem),
@@ -279,11 +264,11 @@ class Workflow:
                 for key, predicate in (("share", GD.shareAttribute), ("open", GD.openAttribute), ("grade", GD.grade)):
                     if row.get(key) is not None:
                         inserts.append((workflow, item, predicate, row[key]))
-            inserts += _state(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
+            inserts += state_quads(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
             used.append(item)
         sequence = self._next_sequence()
         activity = minter.activity(sequence)
-        inserts += _activity(workflow, activity, GD.Submission, info.iri, when, sequence, used)
+        inserts += activity_quads(workflow, activity, GD.Submission, info.iri, when, sequence, used)
         inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
         contributors = fill(_CONTRIBUTORS, ["w", "item", "e"], [(workflow, minter.work_item(c, int(str(current[c]["version"]))), current[c]["entry"]) for c in chosen])
         self._write(deletes, inserts, contributors)
@@ -323,7 +308,7 @@ class Workflow:
         if problems:
             raise WorkflowError("some entries cannot be withdrawn", step=verb, actor=organ,
                                 provision=PROVISIONS[GD.Withdrawal], problems=problems)
-        when = _time(at)
+        when = time_literal(at)
         workflow = minter.workflow_graph()
         next_leg = route.legs[1]
         inserts: list[Quad4] = []
@@ -338,11 +323,11 @@ class Workflow:
                 (workflow, item, PROV.wasAttributedTo, info.iri),
                 (workflow, item, GD.withdrawal, Literal(True)),
             ]
-            inserts += _state(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
+            inserts += state_quads(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
             used.append(item)
         sequence = self._next_sequence()
         activity = minter.activity(sequence)
-        inserts += _activity(workflow, activity, GD.Withdrawal, info.iri, when, sequence, used, reason=reason)
+        inserts += activity_quads(workflow, activity, GD.Withdrawal, info.iri, when, sequence, used, reason=reason)
         inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
         self._write([], inserts)
         return StepResult(step=verb, actor=organ, accepted=tuple(c for c, _, _ in chosen), activities=(activity,))
@@ -442,7 +427,7 @@ class Workflow:
             waiting = [i for i in waiting if i.code in named or i.code in returns]
         if not waiting:
             raise WorkflowError(f"nothing awaits {verb} by {tree.name(who.iri)}", step=verb, actor=actor, provision=provision)
-        when = _time(at)
+        when = time_literal(at)
         minter = self._catalog.minter
         workflow = minter.workflow_graph()
         routes: dict[URIRef, Route] = {}
@@ -452,22 +437,22 @@ class Workflow:
         for item in waiting:
             if item.organ not in routes:
                 routes[item.organ] = tree.route(tree.organs[item.organ])
-            deletes += _state_quads(workflow, item)
+            deletes += current_state_quads(workflow, item)
             if item.code in returns:
                 groups.setdefault((RETURNED_DECISION, returns[item.code]), []).append(item)
                 if step == GD.Ratification:  # the summary goes back to summarisation
-                    inserts += _state(workflow, item.item, STATE_AFTER[GD.Review], tree.municipal_bda, GD.Summarisation, when)
+                    inserts += state_quads(workflow, item.item, STATE_AFTER[GD.Review], tree.municipal_bda, GD.Summarisation, when)
                 else:
-                    inserts += _state(workflow, item.item, RETURNED, item.organ, GD.Compilation, when)
+                    inserts += state_quads(workflow, item.item, RETURNED, item.organ, GD.Compilation, when)
                 continue
             decision = ACCEPTED if step in DECIDING else None
             groups.setdefault((decision, reason if decision else None), []).append(item)
             following = routes[item.organ].after(step)
             if following is None:  # published; a published withdrawal leaves the entry withdrawn
                 final = WITHDRAWN if item.withdrawal else STATE_AFTER[step]
-                inserts += _state(workflow, item.item, final, None, None, when)
+                inserts += state_quads(workflow, item.item, final, None, None, when)
             else:
-                inserts += _state(workflow, item.item, STATE_AFTER[step], following.actor, following.step, when)
+                inserts += state_quads(workflow, item.item, STATE_AFTER[step], following.actor, following.step, when)
         sequence = self._next_sequence()
         activities = []
         if step == GD.Publication:  # one publication per city catalog, each with its changes
@@ -475,7 +460,7 @@ class Workflow:
         for (decision, why), members in groups.items():
             activity = minter.activity(sequence)
             note = None if step == GD.Publication else why
-            inserts += _activity(workflow, activity, step, who.iri, when, sequence,
+            inserts += activity_quads(workflow, activity, step, who.iri, when, sequence,
                                  [i.item for i in members], decision=decision, reason=note)
             if step == GD.Reporting:
                 inserts.append((workflow, activity, GD.addressedTo, tree.municipal_bda))
@@ -511,12 +496,12 @@ class Workflow:
 
     def _check_valid(self, organ: OrganInfo, codes: Sequence[str], report: ValidationReport, verb: str) -> None:
         entries = {self._catalog.minter.entry(c) for c in codes}
-        bad = [r for r in report.violations if r.focus == organ.iri or _entry_of(r, entries) is not None]
+        bad = [r for r in report.violations if r.focus == organ.iri or entry_of(r, entries) is not None]
         if bad:
             raise WorkflowError(
                 f"the catalog of {organ.name} ({organ.uscc}) fails validation and cannot be submitted",
                 step=verb, actor=organ.uscc, provision="Art. 9 para 2",
-                problems=[f"{r.label or r.focus}: {_problem(r)}" for r in bad],
+                problems=[f"{r.label or r.focus}: {problem_text(r)}" for r in bad],
             )
 
     def _next_sequence(self) -> int:
@@ -527,31 +512,6 @@ class Workflow:
     def _write(self, deletes: list[Quad4], inserts: list[Quad4], *more: str) -> None:
         with self._catalog._write_lock:  # noqa: SLF001
             self._catalog._store.update(" ;\n".join([change(deletes, inserts), *more]))  # noqa: SLF001
-
-
-def violations_by_entry(report: ValidationReport, entries: Iterable[URIRef]) -> dict[URIRef, list[ValidationResult]]:
-    """The violations of a report about each of ``entries`` (their own nodes included)."""
-    wanted = set(entries)
-    found: dict[URIRef, list[ValidationResult]] = {}
-    for result in report.violations:
-        entry = _entry_of(result, wanted)
-        if entry is not None:
-            found.setdefault(entry, []).append(result)
-    return found
-
-
-def _problem(result: ValidationResult) -> str:
-    return f"{result.message('en')} ({', '.join(result.articles)})"
-
-
-def _entry_of(result: ValidationResult, entries: set[URIRef]) -> URIRef | None:
-    focus = str(result.focus)
-    for candidate in (result.focus, result.value):
-        if candidate in entries:
-            return candidate  # type: ignore[return-value]
-    head = focus.split("/item/")[0].split("/distribution/")[0].split("/contact")[0]
-    head = head.split("/internal-contact")[0].split("/temporal")[0].split("/genid/")[0]
-    return URIRef(head) if URIRef(head) in entries else None
 
 
 def _not_submittable(items: list[WorkItem], version: int, tree: OrganTree) -> str | None:
@@ -568,77 +528,3 @@ def _not_submittable(items: list[WorkItem], version: int, tree: OrganTree) -> st
     if same and same[0].status != RETURNED:
         return "this version is already published"
     return None
-
-
-def _item(row: Mapping[str, Node]) -> WorkItem:
-    since = row.get("since")
-    return WorkItem(
-        item=row["item"],  # type: ignore[arg-type]
-        entry=row["entry"],  # type: ignore[arg-type]
-        code=str(row["code"]),
-        version=int(str(row["version"])),
-        organ=row["organ"],  # type: ignore[arg-type]
-        status=row["status"],  # type: ignore[arg-type]
-        waiting_for=row.get("waiting_for"),  # type: ignore[arg-type]
-        step=row.get("step"),  # type: ignore[arg-type]
-        since=since.toPython() if since is not None else None,  # type: ignore[union-attr]
-        withdrawal=bool(row.get("withdrawal") is not None and row["withdrawal"].toPython()),  # type: ignore[union-attr]
-    )
-
-
-def _state(graph: URIRef, item: URIRef, status: URIRef, awaits: URIRef | None, step: URIRef | None, when: Literal) -> list[Quad4]:
-    quads: list[Quad4] = [(graph, item, ADMS.status, status)]
-    if awaits is not None and step is not None:
-        quads += [(graph, item, GD.awaits, awaits), (graph, item, GD.awaitsStep, step), (graph, item, GD.waitingSince, when)]
-    return quads
-
-
-def _state_quads(graph: URIRef, item: WorkItem) -> list[Quad4]:
-    """The statements of an item's present state (to delete before writing the next)."""
-    quads: list[Quad4] = [(graph, item.item, ADMS.status, item.status)]
-    if item.waiting_for is not None:
-        quads.append((graph, item.item, GD.awaits, item.waiting_for))
-    if item.step is not None:
-        quads.append((graph, item.item, GD.awaitsStep, item.step))
-    if item.since is not None:
-        quads.append((graph, item.item, GD.waitingSince, Literal(item.since, datatype=XSD.dateTime)))
-    return quads
-
-
-def _activity(
-    graph: URIRef,
-    activity: URIRef,
-    step: URIRef,
-    actor: URIRef,
-    when: Literal,
-    sequence: int,
-    used: Sequence[URIRef],
-    *,
-    decision: URIRef | None = None,
-    reason: str | None = None,
-) -> list[Quad4]:
-    quads: list[Quad4] = [
-        (graph, activity, RDF.type, step),
-        (graph, activity, PROV.wasAssociatedWith, actor),
-        (graph, activity, PROV.startedAtTime, when),
-        (graph, activity, PROV.endedAtTime, when),
-        (graph, activity, GD.sequence, Literal(sequence)),
-    ]
-    quads += [(graph, activity, PROV.used, item) for item in used]
-    if decision is not None:
-        quads.append((graph, activity, GD.decision, decision))
-    if reason:
-        quads.append((graph, activity, GD.reason, Literal(reason, lang="zh" if _has_cjk(reason) else "en")))
-    return quads
-
-
-def _time(at: datetime | None) -> Literal:
-    moment = (at or datetime.now(timezone.utc)).replace(microsecond=0)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return Literal(moment, datatype=XSD.dateTime)
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
