@@ -26,7 +26,7 @@ from rdflib.term import Node
 from .graphs import Quad4
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import DCAT3, GD, code_namespace
-from .sparql_values import fill
+from .sparql_values import fill, fill_list
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -64,7 +64,7 @@ _DELETE_MEMBERS = (
     "DELETE { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?c { ?e ?p ?o } }"
 )
 _COPY_MEMBERS = (
-    "INSERT { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?g { ?e ?p ?o } {predicates} }"
+    "INSERT { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?g { ?e ?p ?o } FILTER(?p IN {predicates}) }"
 )
 _DELETE_HEAD = (
     "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o FILTER(?p != <http://www.w3.org/ns/dcat#dataset>) } }"
@@ -225,7 +225,7 @@ def plan_catalog(
             (iri, e, e if current.get(e) == new[e] else minter.version_graph(e, new[e]))
             for e in (*added, *changed)
         ]
-        text = fill(_COPY_MEMBERS, ["p"], [(p,) for p in INDEX[kind]], mark="{predicates}")
+        text = fill_list(_COPY_MEMBERS, "{predicates}", INDEX[kind])
         operations.append(fill(text, ["c", "e", "g"], rows))
     operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
     operations.append(_insert(_head(iri, kind, publisher, when, _version_after(catalog, iri))))

@@ -93,6 +93,20 @@ def fill(
     return template.replace(mark, values_block(variables, rows))
 
 
+def fill_list(template: str, mark: str, terms: Iterable[Node]) -> str:
+    """Put a parenthesised list of terms (for ``IN``) in place of the ``mark`` of a template.
+
+    pyoxigraph joins a ``VALUES`` block before the patterns it constrains, so a long list of
+    allowed predicates is faster as ``FILTER(?p IN …)``.
+
+    >>> fill_list("FILTER(?p IN {list})", "{list}", [URIRef("http://ex.org/a"), URIRef("http://ex.org/b")])
+    'FILTER(?p IN (<http://ex.org/a>, <http://ex.org/b>))'
+    """
+    if template.count(mark) != 1:
+        raise ParameterError(f"a template needs exactly one {mark} mark")
+    return template.replace(mark, "(" + ", ".join(term_text(t) for t in terms) + ")")
+
+
 def append_values(query: str, bindings: Mapping[str, Node]) -> str:
     """Append a one-row ``VALUES`` block binding each variable, after the whole query.
 
