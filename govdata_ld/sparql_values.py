@@ -75,22 +75,15 @@ def _checked(row: Sequence[Node | None], width: int) -> Sequence[Node | None]:
     return row
 
 
-def fill(
-    template: str,
-    variables: Sequence[str],
-    rows: Iterable[Sequence[Node | None]],
-    *,
-    mark: str = "{values}",
-) -> str:
-    """Put a ``VALUES`` block written from terms in place of the ``mark`` of a template (fill a
-    template with two marks by calling this twice).
+def fill(template: str, variables: Sequence[str], rows: Iterable[Sequence[Node | None]]) -> str:
+    """Put a ``VALUES`` block written from terms in place of the ``{values}`` mark of a template.
 
     >>> fill("SELECT * WHERE { {values} }", ["x"], [(Literal("a"),)])
     'SELECT * WHERE { VALUES (?x) {\\n("a")\\n} }'
     """
-    if template.count(mark) != 1:
-        raise ParameterError(f"a template needs exactly one {mark} mark")
-    return template.replace(mark, values_block(variables, rows))
+    if template.count("{values}") != 1:
+        raise ParameterError("a template needs exactly one {values} mark")
+    return template.replace("{values}", values_block(variables, rows))
 
 
 def fill_list(template: str, mark: str, terms: Iterable[Node]) -> str:
