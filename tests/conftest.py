@@ -62,3 +62,30 @@ def city_catalog() -> Catalog:
     catalog = Catalog.open("memory", settings=Settings())
     catalog.load(*city_files())
     return catalog
+
+
+# Hypothesis profiles (tests/test_invariants.py): "ci" is the default, with a fixed seed; choose
+# "long" with HYPOTHESIS_PROFILE=long or pytest's --hypothesis-profile=long.
+import os
+
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=500,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "long",
+    max_examples=5000,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
