@@ -116,18 +116,17 @@ def members(catalog: Catalog) -> Members:
     """Derive the members of the three city catalogs from the approved work items."""
     scheme = URIRef(f"https://w3id.org/govdata-ld/code/{catalog.settings.open_attribute_scheme}")
     rows = catalog.select("city_members", open_scheme=scheme).dicts()
+    by_entry: dict[URIRef, list[dict[str, Node]]] = {}
+    for row in rows:
+        by_entry.setdefault(row["entry"], []).append(row)  # type: ignore[arg-type]
     versions: dict[str, dict[URIRef, int]] = {kind: {} for kind in CITY_CATALOG_KINDS}
     codes: dict[URIRef, str] = {}
     withheld = []
-    for row in rows:
-        entry: URIRef = row["entry"]  # type: ignore[assignment]
+    for entry, found in by_entry.items():
+        row = found[0]
         version = int(str(row["version"]))
         codes[entry] = str(row["code"])
         versions["general"][entry] = version
-        if _true(row.get("shared")):
-            versions["sharing"][entry] = version
-        if _true(row.get("opened")):
-            versions["open"][entry] = version
         reasons = [
             f"{name} {'missing' if row.get(var) is None else 'unknown: ' + str(row[var])}"
             for name, var, known in (
@@ -137,8 +136,18 @@ def members(catalog: Catalog) -> Members:
             )
             if not _true(row.get(known))
         ]
-        if reasons:
+        reasons += [
+            f"{name} ambiguous: {', '.join(sorted(values))}"
+            for name, var in (("share attribute", "share"), ("open attribute", "open"), ("grade", "grade"))
+            if len(values := {str(r[var]) for r in found if r.get(var) is not None}) > 1
+        ]
+        if reasons:  # Art. 9 para 2: never defaulted, kept out of both and reported
             withheld.append(Withheld(code=codes[entry], catalogs=("sharing", "open"), reasons=tuple(reasons)))
+            continue
+        if _true(row.get("shared")):
+            versions["sharing"][entry] = version
+        if _true(row.get("opened")):
+            versions["open"][entry] = version
     return Members(versions=versions, codes=codes, withheld=tuple(withheld))
 
 

@@ -304,7 +304,8 @@ class Workflow:
             elif any(i.withdrawal and i.status not in DONE for i in items):
                 problems.append(f"{code}: a withdrawal is already on its way")
             else:
-                chosen.append((code, entry, published[entry]))
+                old = [i for i in items if i.withdrawal and i.version == published[entry]]
+                chosen.append((code, entry, published[entry], old[0] if old else None))
         if problems:
             raise WorkflowError("some entries cannot be withdrawn", step=verb, actor=organ,
                                 provision=PROVISIONS[GD.Withdrawal], problems=problems)
@@ -312,9 +313,12 @@ class Workflow:
         workflow = minter.workflow_graph()
         next_leg = route.legs[1]
         inserts: list[Quad4] = []
+        deletes: list[Quad4] = []
         used = []
-        for code, entry, version in chosen:
+        for code, entry, version, returned in chosen:
             item = minter.work_item(code, version, withdrawal=True)
+            if returned is not None:  # asked again after a return: its old state goes
+                deletes += current_state_quads(workflow, returned)
             inserts += [
                 (workflow, item, RDF.type, GD.WorkItem),
                 (workflow, item, PROV.specializationOf, entry),
@@ -329,8 +333,8 @@ class Workflow:
         activity = minter.activity(sequence)
         inserts += activity_quads(workflow, activity, GD.Withdrawal, info.iri, when, sequence, used, reason=reason)
         inserts.append((workflow, activity, GD.addressedTo, next_leg.actor))
-        self._write([], inserts)
-        return StepResult(step=verb, actor=organ, accepted=tuple(c for c, _, _ in chosen), activities=(activity,))
+        self._write(deletes, inserts)
+        return StepResult(step=verb, actor=organ, accepted=tuple(c[0] for c in chosen), activities=(activity,))
 
     def audit(self, actor: str, *, organ: str | None = None, codes: Iterable[str] | None = None,
               returns: Mapping[str, str] | None = None, reason: str | None = None,

@@ -98,7 +98,7 @@ NOT_FOR_THE_OPEN_PLATFORM = frozenset({
 ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 MARK = re.compile(r"(\d{6}/\d{6})#v(\d+)")
 
-REWITHDRAWAL_BUG = True
+REWITHDRAWAL_BUG = False
 """Library bug (see test_a_withdrawal_asked_again_after_a_return_has_one_state): while it stands,
 the scenarios do not ask again to withdraw a version whose withdrawal was returned."""
 
@@ -796,10 +796,6 @@ def municipal(stores: Callable[[str], Catalog]) -> tuple[Catalog, City, Entry]:
     return catalog, city, entry
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "workflow.Workflow.withdraw inserts the new state of a withdrawal work item without deleting "
-    "its old one: asked again after a return, the item is both returned (awaiting compilation) "
-    "and submitted (awaiting review)"))
 def test_a_withdrawal_asked_again_after_a_return_has_one_state(municipal: tuple[Catalog, City, Entry]) -> None:
     catalog, city, entry = municipal
     wf = catalog.workflow
@@ -810,11 +806,6 @@ def test_a_withdrawal_asked_again_after_a_return_has_one_state(municipal: tuple[
     assert [(i.status, i.step) for i in rows] == [(WorkflowState.SUBMITTED.iri, GD.Review)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "queries/city_members.rq derives ?shared without ?open_known and ?opened without ?share_known: "
-    "an entry reported withheld (Withheld.catalogs == ('sharing', 'open')) for a missing or unknown "
-    "open attribute stays in the sharing catalog, and one withheld for its share attribute stays in "
-    "the open catalog"))
 @pytest.mark.parametrize("fault", ["open attribute deleted", "share attribute deleted", "store reopened with the Guiyang scheme"])
 def test_an_entry_withheld_for_a_missing_or_unknown_value_is_in_neither_catalog(
     municipal: tuple[Catalog, City, Entry], deployments: dict[str, Settings], fault: str
@@ -835,10 +826,6 @@ def test_an_entry_withheld_for_a_missing_or_unknown_value_is_in_neither_catalog(
         assert entry.code not in codes, kind
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "queries/city_members.rq yields a row per value of an approved work item's share or open "
-    "attribute and city_catalogs.members keeps any row that allows: an item recording two open "
-    "attributes (无条件开放 and 不予开放) is opened, and neither withheld nor reported"))
 @pytest.mark.parametrize("name", ["share", "open"])
 def test_an_ambiguous_attribute_is_withheld_not_published(municipal: tuple[Catalog, City, Entry], name: str) -> None:
     catalog, city, entry = municipal
