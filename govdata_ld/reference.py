@@ -149,7 +149,10 @@ def _example(catalog: Catalog, query: queries.NamedQuery) -> list[str]:
     if not result.rows:
         return lines
     lines += ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
-    for row in result.project(shown).rows[:3]:
+    rows = result.project(shown).rows
+    if "ORDER BY" not in query.text:  # store order differs between runs: show a stable one
+        rows = tuple(sorted(rows, key=lambda r: tuple("" if x is None else str(x) for x in r)))
+    for row in rows[:3]:
         lines.append("| " + " | ".join(_cell(x, 40) for x in row) + " |")
     return lines
 
