@@ -98,9 +98,6 @@ NOT_FOR_THE_OPEN_PLATFORM = frozenset({
 ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 MARK = re.compile(r"(\d{6}/\d{6})#v(\d+)")
 
-REWITHDRAWAL_BUG = False
-"""Library bug (see test_a_withdrawal_asked_again_after_a_return_has_one_state): while it stands,
-the scenarios do not ask again to withdraw a version whose withdrawal was returned."""
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -295,10 +292,9 @@ class Play:
         for organ in self.city.organs:
             codes = []
             for code, version in sorted(self.published["general"].items()):
-                item = self.items.get((code, version, True))
                 mine = self.drafts[code][0].provider == organ.uscc
                 flying = any(i.in_flight and i.withdrawal for i in self.items.values() if i.code == code)
-                if mine and not flying and not (REWITHDRAWAL_BUG and item is not None):
+                if mine and not flying:
                     codes.append(code)
             chosen = sorted(self.draw(st.sets(st.sampled_from(codes)), f"{organ.uscc} withdraws")) if codes else []
             if chosen:
