@@ -35,7 +35,7 @@ Queries run on the state after the incremental build, where both engines hold th
 
 * the fast rows (target: under 0.5 s at 100,000): one single-filter query per filter
   (``catalog_entries_of_organ`` for an organ with its sub-organs, ``catalog_entries_of_level``,
-  ``catalog_filter`` for category, basic database, theme, grade, share and open attribute, update
+  ``catalog_by_<property>`` for category, basic database, theme, grade, share and open attribute, update
   cycle and provider, ``catalog_search`` for text; each index-driven, at most 1,000 rows, store
   order), ``catalog_counts`` by each dimension, ``catalog_counts_by_organ``,
   ``catalog_counts_by_level``, ``publication_changes``, ``pending_work`` and ``entry_trail``;
@@ -406,7 +406,7 @@ def filter_cases(catalog: gd.Catalog, revised: list[gd.Entry], valid: list[gd.En
     for e in valid:
         providers[e.provider] = providers.get(e.provider, 0) + 1
     provider = minter.organ(max(providers, key=lambda p: (providers[p], p)))
-    by_value = {  # catalog_filter: ?dimension ?value
+    by_value = {  # catalog_by_<name>: ?value (the property is written in each query)
         "category": (GD.category, gd.Category.DEPARTMENTAL.iri),
         "basic_database": (GD.basicDatabase, gd.BasicDatabase.POPULATION.iri),
         "theme": (GD.theme, gd.Theme.SOCIAL_SECURITY.iri),
@@ -431,8 +431,8 @@ def filter_cases(catalog: gd.Catalog, revised: list[gd.Entry], valid: list[gd.En
                           {"catalog": iri, "level": gd.AdminLevel.COUNTY.iri}))
         for name, (dimension, value) in by_value.items():
             if name not in skip.get(kind, ()):
-                cases.append(Case(f"catalog_filter, {name}", kind, "catalog_filter",
-                                  {"catalog": iri, "dimension": dimension, "value": value}))
+                cases.append(Case(f"catalog_by_{name}", kind, f"catalog_by_{name}",
+                                  {"catalog": iri, "value": value}))
         cases.append(Case("catalog_search, text", kind, "catalog_search", {"catalog": iri, "text": Literal("resource 42")}))
         for name, predicate in dimensions.items():
             if name not in skip.get(kind, ()):

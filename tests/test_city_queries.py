@@ -56,7 +56,7 @@ def codes(result: object) -> set[str]:
 def test_the_fast_filter_agrees_with_the_combined_query(published: Catalog, kind: str, dimension: URIRef) -> None:
     catalog = published.minter.city_catalog(kind)
     value = DIMENSIONS[dimension]
-    fast = published.select("catalog_filter", catalog=catalog, dimension=dimension, value=value)
+    fast = published.select(f"catalog_by_{PARAM[dimension]}", catalog=catalog, value=value)
     combined = published.select("catalog_entries", catalog=catalog, **{PARAM[dimension]: value})
     assert codes(fast) == codes(combined)
 
@@ -81,8 +81,7 @@ def test_organ_level_and_text_queries_agree_with_the_combined_query(published: C
 def test_the_organ_filter_includes_the_organs_below(published: Catalog) -> None:
     general = published.minter.city_catalog("general")
     district = codes(published.select("catalog_entries_of_organ", catalog=general, organ=NANMING_GOV))
-    education = codes(published.select("catalog_filter", catalog=general, dimension=URIRef("http://purl.org/dc/terms/publisher"),
-                                       value=URIRef(BASE + "organ/115201020073494758")))
+    education = codes(published.select("catalog_by_provider", catalog=general, value=URIRef(BASE + "organ/115201020073494758")))
     assert education and education < district
 
 
@@ -93,7 +92,7 @@ def test_the_organ_filter_includes_the_organs_below(published: Catalog) -> None:
         ("catalog_entries", {"catalog": "general", "organ": NANMING_GOV}),
         ("catalog_entries", {"catalog": "general", "text": "登记"}),
         ("catalog_entries", {"catalog": "sharing"}),
-        ("catalog_filter", {"catalog": "general", "dimension": GD.grade, "value": DIMENSIONS[GD.grade]}),
+        ("catalog_by_grade", {"catalog": "general", "value": DIMENSIONS[GD.grade]}),
         ("catalog_entries_of_organ", {"catalog": "general", "organ": NANMING_GOV}),
         ("catalog_counts", {"catalog": "general", "dimension": GD.category}),
         ("catalog_counts_by_organ", {"catalog": "general"}),
