@@ -236,14 +236,8 @@ def build(
                     if hits:
                         used.add(d)
                         returns.update({c: d.reason for c in hits})
-            if step == GD.Ratification and returns and len(returns) == len(waiting):
-                result = catalog.workflow.ratify(actor_code, returned=next(iter(returns.values())), at=at)
-            elif step in DECIDING:
-                method = getattr(catalog.workflow, verb)
-                result = method(actor_code, returns=returns, reason=default, at=at)
-            else:
-                result = getattr(catalog.workflow, verb)(actor_code, at=at)
-            steps.append(result)
+            decision = {"returns": returns, "reason": default} if step in DECIDING else {}
+            steps.append(getattr(catalog.workflow, verb)(actor_code, at=at, **decision))
     publication = next((s for s in reversed(steps) if s.step == "publish"), None)
     changes = dict(publication.changes or {}) if publication else {}
     members = {k: len(city_catalogs.published_versions(catalog, catalog.minter.city_catalog(k))) for k in CITY_CATALOG_KINDS}
@@ -277,6 +271,15 @@ def export_city_catalog(catalog: Catalog, kind: str, format: str = "turtle") -> 
     return store.serialize(((s, p, o, None) for s, p, o in graph), format, PREFIXES)  # type: ignore[union-attr]
 
 
+def write_city_catalogs(catalog: Catalog, out: Path) -> list[Path]:
+    """Write the three published city catalogs into ``out`` (created), each file whole or not at all."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        _write_atomically(out / f"{kind}-catalog.ttl", export_city_catalog(catalog, kind))
+        for kind in CITY_CATALOG_KINDS
+    ]
+
+
 def write_outputs(
     catalog: Catalog,
     out: Path,
@@ -286,10 +289,7 @@ def write_outputs(
     withheld: Mapping[str, str],
 ) -> list[Path]:
     """Write the city catalogs, the validation report, the steps and what was withheld."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for kind in CITY_CATALOG_KINDS:
-        written.append(_write_atomically(out / f"{kind}-catalog.ttl", export_city_catalog(catalog, kind)))
+    written = write_city_catalogs(catalog, out)
     written.append(_write_atomically(out / "validation.txt", report.text("zh").encode()))
     written.append(_write_atomically(out / "validation.json", report.to_json("zh").encode()))
     rows = [("step", "actor", "accepted", "returned", "activities")]

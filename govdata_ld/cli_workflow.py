@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 from .assessment import assess as run_assessment
 from .build import build as run_build
-from .build import export_city_catalog
+from .build import export_city_catalog, write_city_catalogs
 from .cli import CommandError, cli, open_store, output_option, print_result
 from .errors import GovDataError
 from .iris import CITY_CATALOG_KINDS
@@ -232,10 +232,8 @@ def publish(ctx: click.Context, actor: str, out: str | None, at: datetime | None
     _step(ctx, lambda wf: wf.publish(actor, at=at))
     if out:
         with open_store(ctx) as catalog:
-            Path(out).mkdir(parents=True, exist_ok=True)
-            for kind in CITY_CATALOG_KINDS:
-                (Path(out) / f"{kind}-catalog.ttl").write_bytes(export_city_catalog(catalog, kind))
-        click.echo(f"wrote {len(CITY_CATALOG_KINDS)} catalogs into {out}")
+            written = write_city_catalogs(catalog, Path(out))
+        click.echo(f"wrote {len(written)} catalogs into {out}")
 
 
 @cli.command()

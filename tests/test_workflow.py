@@ -199,7 +199,7 @@ def test_a_returned_summary_goes_back_to_summarisation(city: Catalog) -> None:
     district_path(city)
     wf = city.workflow
     wf.summarise(MUNICIPAL_BDA, at=at(5))
-    assert "needs --reason" not in str(refused(city, wf.ratify, MUNICIPAL_GOV, returned=""))
+    assert "needs a reason" in str(refused(city, wf.ratify, MUNICIPAL_GOV, returned=""))
     wf.ratify(MUNICIPAL_GOV, returned="共享属性需复核", at=at(6))
     assert {(i.step, i.status) for i in wf.items(organ=NANMING_EDU)} == {(GD.Summarisation, STATE_AFTER[GD.Review])}
     assert published(city, "general") == {}
