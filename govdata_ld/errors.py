@@ -8,6 +8,7 @@ workflow step the Measures do not allow.
     ├── ConfigurationError
     ├── ResourceNotFoundError (LookupError)
     ├── InputError (ValueError)
+    │   └── SheetError: every bad cell of a spreadsheet, each located (CellProblem)
     ├── QueryError
     │   └── ParameterError
     ├── StoreError
@@ -19,6 +20,7 @@ workflow step the Measures do not allow.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -84,6 +86,62 @@ class InputError(GovDataError, ValueError):
         if line is not None:
             where += f":{line}" + (f":{column}" if column is not None else "")
         super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellProblem:
+    """One bad cell of a spreadsheet, located as a person finds it in the file.
+
+    Attributes:
+        source: the file.
+        sheet: the sheet (a CSV file's name for CSV).
+        row: the 1-based row as the spreadsheet numbers it (the header is row 1).
+        column: the column letter ("" when the problem is the whole row or sheet).
+        header: the column's header as written in the file ("" when there is none).
+        value: the cell's text as read.
+        message: what is wrong.
+        allowed: the values the cell may take, when they form a list.
+        provision: the clause of the Measures or standard the rule comes from.
+    """
+
+    source: str
+    sheet: str
+    row: int
+    column: str
+    header: str
+    value: str
+    message: str
+    allowed: tuple[str, ...] = ()
+    provision: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source} [{self.sheet}] row {self.row}"
+        if self.column:
+            where += f", column {self.column}" + (f" ({self.header})" if self.header else "")
+        text = f"{where}: {self.message}"
+        if self.value:
+            text += f": {self.value!r}"
+        if self.allowed:
+            text += f"; allowed: {', '.join(self.allowed)}"
+        return text + (f" [{self.provision}]" if self.provision else "")
+
+
+class SheetError(InputError):
+    """A spreadsheet that cannot be imported: every bad cell of every sheet, reported at once.
+
+    Nothing is written when it is raised.
+
+    Attributes:
+        problems: the located cell problems, in file, sheet and row order.
+    """
+
+    def __init__(self, problems: Iterable[CellProblem]) -> None:
+        self.problems = tuple(problems)
+        sources = sorted({p.source for p in self.problems})
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in {', '.join(sources) or 'the sheets'}; nothing was imported\n{lines}"
+        )
 
 
 class QueryError(GovDataError):
