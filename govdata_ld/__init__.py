@@ -34,6 +34,7 @@ from .codes import (
     WorkflowState,
 )
 from .errors import (
+    CellProblem,
     ConfigurationError,
     GovDataError,
     InputError,
@@ -41,6 +42,7 @@ from .errors import (
     ParameterError,
     QueryError,
     ResourceNotFoundError,
+    SheetError,
     StoreError,
     StoreInUseError,
     WorkflowError,
@@ -61,6 +63,8 @@ from .records import (
 )
 from .results import SelectResult
 from .settings import Settings
+from .tabular import SheetImport, export_catalog, import_sheets, read_sheets, write_template
+from .tabular_rows import SkippedRow
 from .validation import ValidationReport, ValidationResult, validate
 from .work_items import WorkItem
 from .workflow import StepResult, Workflow
@@ -78,6 +82,7 @@ __all__ = [
     "BuildSummary",
     "Catalog",
     "Category",
+    "CellProblem",
     "Changes",
     "CodeEnum",
     "ConfigurationError",
@@ -109,6 +114,9 @@ __all__ = [
     "Settings",
     "ShareAttribute",
     "ShareMode",
+    "SheetError",
+    "SheetImport",
+    "SkippedRow",
     "StatRow",
     "Stats",
     "StepResult",
@@ -128,8 +136,12 @@ __all__ = [
     "assess",
     "build",
     "complete_uscc",
+    "export_catalog",
+    "import_sheets",
     "is_valid_uscc",
     "open_catalog",
+    "read_sheets",
     "uscc_check_character",
     "validate",
+    "write_template",
 ]
