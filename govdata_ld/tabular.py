@@ -20,6 +20,7 @@ import io
 import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -266,7 +267,7 @@ def _sheets(path: Path) -> Iterator[_Sheet]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(f"not a readable workbook: {exc}", source=str(path)) from exc
     try:
         names = [ws.title for ws in workbook.worksheets if ws.title not in IGNORED_SHEETS]
@@ -323,7 +324,7 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
     seen: dict[str, str] = {}
     blank_headers: list[int] = []
     for position, raw in enumerate(header):
-        text = _text(raw, sheet.xlsx)
+        text = _text(raw)
         letter = get_column_letter(position + 1)
         if not text:
             blank_headers.append(position)
@@ -345,7 +346,7 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
     warned: set[int] = set()
     try:
         for number, values in enumerate(sheet.rows, start=2):
-            texts = [_text(v, sheet.xlsx) for v in values]
+            texts = [_text(v) for v in values]
             if not any(texts):
                 continue
             for position in blank_headers:
@@ -355,8 +356,8 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
             cells = [Located(column, letter, head, texts[pos] if pos < len(texts) else "")
                      for pos, column, letter, head in mapped]
             rows.append(SheetRow(sheet.source, sheet.name, number, cells))
-            for cell in cells:
-                if cell.text.startswith("=") and sheet.xlsx:
+            for (pos, *_), cell in zip(mapped, cells):
+                if sheet.xlsx and pos < len(values) and isinstance(values[pos], str) and values[pos].startswith("="):
                     # A formula: its text is not the value a person sees (reliability notes §1.6).
                     cell_problem = CellProblem(source=sheet.source, sheet=sheet.name, row=number, column=cell.letter,
                                                header=cell.header, value=cell.text,
@@ -367,14 +368,12 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
     return rows, problems
 
 
-def _text(value: Any, xlsx: bool) -> str:
+def _text(value: Any) -> str:
     """A cell as text: codes keep their leading zeros, dates are YYYY-MM-DD, one neutralising
     quote is removed, blanks at the ends are dropped."""
     if value is None:
         return ""
     if isinstance(value, str):
-        if xlsx and value.startswith("="):
-            return value
         return restore(value).strip(" \t\r\n\u3000\u200b\ufeff")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

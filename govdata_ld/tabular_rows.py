@@ -7,6 +7,7 @@ Nothing here touches a file: :mod:`govdata_ld.tabular` reads and writes them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -234,7 +235,8 @@ def convert(
         _assemble(row, values, problems, sheet_items)
         extra = item_problems.get(code, []) if code is not None and first_row.get(code) is row else []
         out.problems += problems
-        if problems or extra:
+        # A required field with no column at all is a header problem, reported once by the caller.
+        if problems or extra or not _REQUIRED <= values.keys():
             out.skipped.append(SkippedRow(source=row.source, sheet=row.sheet, row=row.row, code=code,
                                           problems=tuple(problems + extra)))
             continue
@@ -282,6 +284,9 @@ def _assemble(row: SheetRow, values: dict[str, Any], problems: list[CellProblem]
             problems.append(_problem(row, cell, "a contact e-mail or telephone needs the contact's name"))
             continue
         values[prefix] = cls(**parts)
+
+
+_REQUIRED = frozenset(f.name for f in dataclasses.fields(Entry) if f.default is dataclasses.MISSING)
 
 
 def _entry(values: dict[str, Any]) -> Entry:
