@@ -14,6 +14,7 @@ workflow step the Measures do not allow.
     ├── StoreError
     │   └── StoreInUseError
     ├── WorkflowError
+    ├── ExportError
     └── NonConformantError
 """
 
@@ -142,6 +143,22 @@ class SheetError(InputError):
         super().__init__(
             f"{len(self.problems)} problem(s) in {', '.join(sources) or 'the sheets'}; nothing was imported\n{lines}"
         )
+
+
+class ExportError(GovDataError):
+    """An export that failed its check before writing (it did not parse back, the official
+    DCAT-AP shapes found a violation, or an open export held a restricted field or entry); nothing
+    was written.
+
+    Attributes:
+        problems: what failed, one line each.
+    """
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = ()) -> None:
+        self.problems = problems
+        shown = "".join(f"\n  - {p}" for p in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(message + shown + more)
 
 
 class QueryError(GovDataError):

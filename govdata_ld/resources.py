@@ -145,6 +145,46 @@ def shapes(*selected: str) -> Graph:
     return graph
 
 
+def dcat_ap_shapes(*selected: str) -> Graph:
+    """Parse the official DCAT-AP 3.0.1 shapes shipped in ``shapes/dcat_ap/`` (third-party files,
+    not listed by :func:`names`, so the validator of our catalogs never loads them).
+
+    Args:
+        selected: file stems ("shapes", "range", "mdr-vocabularies.shape"); all when empty.
+
+    Raises:
+        ResourceNotFoundError: no DCAT-AP shapes file has that name.
+
+    >>> len(dcat_ap_shapes("range")) > 100
+    True
+    """
+    folder = _folder("shapes") / "dcat_ap"
+    available = sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".ttl")) if folder.is_dir() else []
+    graph = Graph()
+    for name in selected or available:
+        if name not in available:
+            raise ResourceNotFoundError("DCAT-AP shapes file", name, available=available)
+        graph.parse(data=(folder / f"{name}.ttl").read_text(encoding="utf-8"), format="turtle")
+    return graph
+
+
+def jsonld_context(name: str) -> str:
+    """Return the text of a JSON-LD context shipped in ``ontology/context/`` (``{name}.jsonld``).
+
+    Raises:
+        ResourceNotFoundError: no context has that name.
+
+    >>> '"dcat"' in jsonld_context("dcat_ap")
+    True
+    """
+    folder = _folder("ontology") / "context"
+    entry = folder / f"{name}.jsonld"
+    if not entry.is_file():
+        available = [p.name[:-7] for p in folder.iterdir() if p.name.endswith(".jsonld")] if folder.is_dir() else []
+        raise ResourceNotFoundError("JSON-LD context", name, available=available)
+    return entry.read_text(encoding="utf-8")
+
+
 def query(name: str) -> str:
     """Return the text of a named SPARQL query.
 
