@@ -44,6 +44,7 @@ from . import city_catalogs, store
 from .assessment import assess
 from .catalog import Catalog
 from .city_catalogs import Changes
+from .dcat_ap import write_open_platform
 from .errors import InputError, WorkflowError
 from .graphs import WriteSummary
 from .iris import CITY_CATALOG_KINDS
@@ -272,12 +273,13 @@ def export_city_catalog(catalog: Catalog, kind: str, format: str = "turtle") -> 
 
 
 def write_city_catalogs(catalog: Catalog, out: Path) -> list[Path]:
-    """Write the three published city catalogs into ``out`` (created), each file whole or not at all."""
+    """Write the three published city catalogs into ``out`` (created), and the open platform's DCAT-AP
+    files, each file whole or not at all."""
     out.mkdir(parents=True, exist_ok=True)
     return [
         _write_atomically(out / f"{kind}-catalog.ttl", export_city_catalog(catalog, kind))
         for kind in CITY_CATALOG_KINDS
-    ]
+    ] + write_open_platform(catalog, out)  # the open platform's DCAT-AP 3 files (Art. 12 para 3)
 
 
 def write_outputs(

@@ -341,3 +341,4 @@ def main() -> None:
 
 from . import cli_workflow  # noqa: E402, F401  (registers the workflow, catalog and build commands)
 from . import cli_tabular  # noqa: E402, F401  (registers the template and import commands)
+from . import cli_export  # noqa: E402, F401  (registers the export command)

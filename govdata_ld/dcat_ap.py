@@ -377,3 +377,24 @@ _EU_PREFIXES = {
     "hydra": str(HYDRA),
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
+
+
+OPEN_PLATFORM_FILES = {"open-catalog.dcat-ap.ttl": ExportFormat.TURTLE, "open-catalog.dcat-ap.jsonld": ExportFormat.JSONLD}
+"""The open platform's DCAT-AP files a build writes (JSON-LD with the context inlined)."""
+
+
+def write_open_platform(catalog: Catalog, out: Path) -> list[Path]:
+    """Write the open platform's DCAT-AP files (:data:`OPEN_PLATFORM_FILES`) into ``out``; both are
+    checked before either is written.
+
+    Raises:
+        ExportError: a file failed its check; nothing was written.
+    """
+    graph = dcat_ap_graph(catalog, Profile.OPEN)
+    ready = []
+    for name, fmt in OPEN_PLATFORM_FILES.items():
+        data = serialize(graph, fmt)
+        if len(graph):
+            check_export(catalog, data, fmt, profile=Profile.OPEN, expected=graph, source=name)
+        ready.append((out / name, data))
+    return [write_atomically(path, data) for path, data in ready]

@@ -53,6 +53,7 @@ def test_the_example_city_goes_from_drafts_to_published_catalogs(tmp_path: Path)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted([
         "general-catalog.ttl", "sharing-catalog.ttl", "open-catalog.ttl", "validation.txt",
+        "open-catalog.dcat-ap.ttl", "open-catalog.dcat-ap.jsonld",
         "validation.json", "steps.csv", "withheld.csv", "summary.json", "assessment.csv", "assessment.ttl",
     ])
     opened = Graph().parse(out / "open-catalog.ttl")
