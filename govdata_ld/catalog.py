@@ -23,7 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from . import graphs, queries, resources, store
+from . import endpoint, graphs, queries, resources, store
 from .errors import InputError
 from .graphs import Partition, WriteSummary
 from .iris import Minter
@@ -83,19 +83,35 @@ class Catalog:
         self._ensure_vocabulary()
 
     @classmethod
-    def open(cls, location: str | Path | None = None, *, settings: Settings | None = None) -> Catalog:
-        """Open a store: in memory (``None`` or ``"memory"``) or persistent in a directory.
+    def open(
+        cls,
+        location: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        update_url: str | None = None,
+        graph_store_url: str | None = None,
+    ) -> Catalog:
+        """Open a store: in memory (``None`` or ``"memory"``), persistent in a directory, or on a
+        SPARQL server (an ``http(s)://`` query URL; see ``docs/stores.md``).
 
         Args:
-            location: ``"memory"``/None, or a directory (created when missing).
+            location: ``"memory"``/None, a directory (created when missing), or a query URL.
             settings: deployment settings; :meth:`Settings.load` when None.
+            update_url: a server's update endpoint, when it is not the query URL.
+            graph_store_url: a server's Graph Store endpoint (bulk writes are staged through it).
 
         Raises:
             StoreInUseError: another process holds the directory.
             StoreError: the directory cannot be opened as a store.
+            StoreUnavailableError: the server cannot be reached.
             ConfigurationError: the settings are invalid.
         """
         settings = settings or Settings.load()
+        if endpoint.is_url(location):
+            config = endpoint.RemoteConfig.from_environment(
+                str(location), update_url=update_url, graph_store_url=graph_store_url
+            )
+            return cls(endpoint.RemoteStore(config), settings)  # type: ignore[arg-type]
         if location is None or str(location) == MEMORY:
             return cls(store.EmbeddedStore(), settings)
         path = Path(location)

@@ -12,7 +12,12 @@ workflow step the Measures do not allow.
     ├── QueryError
     │   └── ParameterError
     ├── StoreError
-    │   └── StoreInUseError
+    │   ├── StoreInUseError
+    │   ├── StoreUnavailableError
+    │   │   └── StoreTimeoutError
+    │   ├── TruncatedResultError
+    │   ├── WriteConflictError
+    │   └── WriteNotAppliedError
     ├── WorkflowError
     ├── ExportError
     └── NonConformantError
@@ -183,6 +188,46 @@ class StoreError(GovDataError):
 
 class StoreInUseError(StoreError):
     """The store directory is held by another process."""
+
+
+class StoreUnavailableError(StoreError):
+    """A remote store cannot be reached, refuses the credentials or answers with a server error
+    (after the retries a read is allowed). Messages name the endpoint, never the credentials.
+
+    Attributes:
+        status: the HTTP status the server answered, when it answered.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StoreTimeoutError(StoreUnavailableError):
+    """A remote store did not answer within the configured timeout."""
+
+
+class TruncatedResultError(StoreError):
+    """A remote store cut a result short (HTTP 206, ``X-SQL-State``, or rows missing against
+    ``COUNT(*)``) and paging could not read it whole.
+
+    Attributes:
+        name: the query, when known.
+    """
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        super().__init__(f"{name}: {message}" if name else message)
+        self.name = name
+
+
+class WriteConflictError(StoreError):
+    """Another writer changed a remote store between this writer's read and its write (the
+    optimistic check failed). Nothing was written; read again and retry."""
+
+
+class WriteNotAppliedError(StoreError):
+    """A write was refused, cut off or timed out, and reading back showed that nothing of it
+    was written (the pending write was fenced so that it cannot land later)."""
 
 
 class NonConformantError(GovDataError):

@@ -10,6 +10,8 @@ from rdflib import Graph
 
 from govdata_ld import Catalog, Settings
 
+from .servers import STORE_KINDS, open_catalog, running_servers  # noqa: F401 - fixtures
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 ROOT = TESTS.parent
@@ -33,12 +35,24 @@ def fixture_path() -> callable:
     return path
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=STORE_KINDS)
 def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    """An empty catalog, in memory and on disk."""
-    location = "memory" if request.param == "memory" else tmp_path / "store"
-    with Catalog.open(location, settings=Settings()) as opened:
+    """An empty catalog on every kind of store: in memory, on disk, on an Oxigraph server and on
+    Virtuoso (the servers are started once per session; see tests/servers.py)."""
+    with open_catalog(request, request.param, tmp_path, Settings()) as opened:
         yield opened
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Known, documented differences of a server (docs/stores.md) are expected failures there."""
+    for item in items:
+        kind = getattr(item, "callspec", None) and item.callspec.params.get("catalog")
+        if kind != "virtuoso":
+            continue
+        if item.name.startswith("test_nothing_is_written_to_the_default_graph"):
+            item.add_marker(pytest.mark.xfail(strict=True, reason="Virtuoso answers queries on the union of all graphs as the default graph"))
+        if item.name.startswith("test_dump_and_load_round_trip"):
+            item.add_marker(pytest.mark.xfail(strict=True, reason="Virtuoso stores xsd:duration literals as seconds and returns another lexical form"))
 
 
 @pytest.fixture
