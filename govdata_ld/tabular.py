@@ -10,7 +10,7 @@ template back from a store, so a sheet round-trips.
 
 >>> from govdata_ld.tabular_columns import COLUMNS
 >>> sum(1 for c in COLUMNS if c.required)
-16
+14
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import io
 import logging
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -32,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 from rdflib import Graph
 
@@ -43,6 +42,7 @@ from .mapping import to_triples
 from .namespaces import PREFIXES
 from .records import Entry
 from .settings import Settings
+from . import tabular_xlsx
 from .tabular_columns import (
     CODES_SHEET,
     COLUMNS,
@@ -250,7 +250,7 @@ class _Sheet:
     source: str
     name: str
     items: bool
-    rows: Iterator[Sequence[Any]]
+    rows: Iterator[tuple[int, Sequence[Any]]]
     xlsx: bool
 
 
@@ -261,29 +261,20 @@ def _sheets(path: Path) -> Iterator[_Sheet]:
     if suffix == ".csv":
         rows = list(csv.reader(io.StringIO(_decode(path), newline="")))
         headers = {str(h).strip() for h in (rows[0] if rows else [])}
-        yield _Sheet(str(path), path.name, bool(headers & _ITEM_MARKERS), iter(rows), False)
+        yield _Sheet(str(path), path.name, bool(headers & _ITEM_MARKERS), enumerate(rows, start=1), False)
         return
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except FileNotFoundError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"not a readable workbook: {exc}", source=str(path)) from exc
-    try:
-        names = [ws.title for ws in workbook.worksheets if ws.title not in IGNORED_SHEETS]
-        if not names:
-            raise InputError("the workbook has no entries sheet", source=str(path))
-        entries_name = next((n for n in names if n in ENTRIES_SHEET), None) or next(n for n in names if n not in ITEMS_SHEET)
-        for name in names:
-            if name != entries_name and name not in ITEMS_SHEET:
-                log.info("%s: sheet %r is not read (not the entries or data-items sheet)", path, name)
-                continue
-            worksheet = workbook[name]
-            # Read-only mode trusts the sheet's declared dimension, which may be wrong (reliability notes §1.6).
-            worksheet.reset_dimensions()  # type: ignore[union-attr]
-            yield _Sheet(str(path), name, name in ITEMS_SHEET, worksheet.iter_rows(values_only=True), True)
-    finally:
-        workbook.close()
+    names = [(name, part) for name, part in tabular_xlsx.sheets(path) if name not in IGNORED_SHEETS]
+    if not names:
+        raise InputError("the workbook has no entries sheet", source=str(path))
+    entries_name = next((n for n, _ in names if n in ENTRIES_SHEET), None) or next(
+        (n for n, _ in names if n not in ITEMS_SHEET), None)
+    if entries_name is None:
+        raise InputError(f"the workbook has no entries sheet ({ENTRIES_SHEET[0]})", source=str(path))
+    for name, part in names:
+        if name != entries_name and name not in ITEMS_SHEET:
+            log.info("%s: sheet %r is not read (not the entries or data-items sheet)", path, name)
+            continue
+        yield _Sheet(str(path), name, name in ITEMS_SHEET, tabular_xlsx.rows(path, part), True)
 
 
 def _decode(path: Path) -> str:
@@ -314,12 +305,13 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
                                     header=header, value=value, message=message, **kw))
 
     try:
-        header = next(sheet.rows, None)
+        first = next(sheet.rows, None)
     except csv.Error as exc:
         raise InputError(f"not a CSV file: {exc}", source=sheet.source) from exc
-    if header is None:
-        problem(1, "", "", "", "the sheet is empty: row 1 must hold the headers")
+    if first is None:
+        problem(1, "", "", "", "the sheet is empty: its first row must hold the headers")
         return [], problems
+    header_row, header = first
     mapped: list[tuple[int, Column, str, str]] = []
     seen: dict[str, str] = {}
     blank_headers: list[int] = []
@@ -331,21 +323,21 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
             continue
         column = find_column(text, index)
         if column is None:
-            problem(1, letter, text, text, "unknown header", allowed=tuple(c.zh for c in columns),
+            problem(header_row, letter, text, text, "unknown header", allowed=tuple(c.zh for c in columns),
                     provision="docs/spreadsheets.md")
         elif column.field in seen:
-            problem(1, letter, text, text, f"a second column for {column.zh} (also column {seen[column.field]})")
+            problem(header_row, letter, text, text, f"a second column for {column.zh} (also column {seen[column.field]})")
         else:
             seen[column.field] = letter
             mapped.append((position, column, letter, text))
     for column in columns:
         if column.required and column.field not in seen and not (column.cell is Cell.ITEMS):
-            problem(1, "", "", column.zh, f"required column {column.zh} ({column.en}) is missing",
+            problem(header_row, "", "", column.zh, f"required column {column.zh} ({column.en}) is missing",
                     provision=column.provision)
     rows: list[SheetRow] = []
     warned: set[int] = set()
     try:
-        for number, values in enumerate(sheet.rows, start=2):
+        for number, values in sheet.rows:
             texts = [_text(v) for v in values]
             if not any(texts):
                 continue

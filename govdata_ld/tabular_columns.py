@@ -14,6 +14,7 @@ rdflib.term.URIRef('https://w3id.org/govdata-ld/code/grade/non-sensitive')
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -353,6 +354,8 @@ def escape(text: str) -> str:
 
 
 def _split(text: str, separators: tuple[str, ...]) -> list[str]:
+    if "\\" not in text:
+        return re.split("|".join(map(re.escape, separators)), text)
     parts, current, chars = [], [], iter(text)
     for ch in chars:
         if ch == "\\":
@@ -367,6 +370,8 @@ def _split(text: str, separators: tuple[str, ...]) -> list[str]:
 
 
 def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
     out, chars = [], iter(text)
     for ch in chars:
         if ch == "\\":

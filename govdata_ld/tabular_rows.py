@@ -42,7 +42,7 @@ _USCC_RULE = "an 18-character unified social credit code with a correct check ch
 _GB32100 = "GB 32100-2015"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Located:
     """A cell's text with where it sits."""
 

@@ -597,3 +597,39 @@ def test_a_non_spreadsheet_file_is_an_input_error(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="not a readable workbook"):
         read_sheets(broken, settings=SETTINGS)
+
+
+# -- the XLSX reader ---------------------------------------------------------------------------
+
+
+def test_date_cells_numbers_and_row_gaps_in_xlsx_are_read_as_a_person_sees_them(tmp_path: Path) -> None:
+    rows = sample_rows()
+    path = write_xlsx(tmp_path / "a.xlsx", rows)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["信息资源"]
+    sheet.cell(row=2, column=HEADERS.index("发布日期") + 1).value = date(2024, 3, 1)  # a date cell
+    sheet.cell(row=3, column=HEADERS.index("关键词") + 1).value = 7  # a number cell
+    sheet.move_range("A3:AM3", rows=3)  # the second entry on row 6: rows 3-5 are empty
+    sheet.cell(row=6, column=HEADERS.index("分级") + 1).value = "很敏感"
+    workbook.save(path)
+    problem = only(problems_of(path), "分级")
+    assert problem.row == 6
+    sheet.cell(row=6, column=HEADERS.index("分级") + 1).value = rows[1]["分级"]
+    workbook.save(path)
+    first, second = read_sheets(path, settings=SETTINGS).entries
+    assert first.issued == date(2024, 3, 1) and second.keywords == ("7",)
+
+
+def test_a_workbook_part_declaring_a_dtd_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    source = write_xlsx(tmp_path / "a.xlsx", sample_rows())
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(bomb, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!-- <x --><!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet', 1)
+            new.writestr(item, data)
+    with pytest.raises(InputError, match="declares a DTD"):
+        read_sheets(bomb, settings=SETTINGS)
