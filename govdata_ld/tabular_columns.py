@@ -271,7 +271,7 @@ def _code_lists(overrides: tuple[tuple[str, str], ...], open_scheme: str) -> dic
         for iri in set(graph.subjects(SKOS.inScheme, scheme)):
             labels = {lit.language: str(lit) for lit in graph.objects(iri, SKOS.prefLabel) if isinstance(lit, Literal)}
             notation = graph.value(iri, SKOS.notation)
-            concepts.append(Concept(URIRef(iri), str(notation or ""), labels.get("zh", ""), labels.get("en", "")))
+            concepts.append(Concept(URIRef(str(iri)), str(notation or ""), labels.get("zh", ""), labels.get("en", "")))
         order = {m.iri: i for i, m in enumerate(enum)} if enum else {}
         concepts.sort(key=lambda c: (order.get(c.iri, len(order)), c.notation, str(c.iri)))
         lists[key] = CodeList(scheme, tuple(concepts), enum, _index(concepts), {c.iri: c for c in concepts})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -126,7 +126,7 @@ class RowReader:
         if kind is Cell.ITEMS:
             return self._items(text)
         parts = split_list(text)
-        checks = {
+        checks: dict[Cell, tuple[Callable[[str], bool], str]] = {
             Cell.CODES: (lambda v: bool(self.pattern.search(v)), f"not a resource code of the form {self.pattern_text}"),
             Cell.USCCS: (is_valid_uscc, f"not {_USCC_RULE}"),
             Cell.IRIS: (lambda v: bool(_IRI.fullmatch(v)), "not an http(s) IRI"),
@@ -157,7 +157,8 @@ class RowReader:
             if not name or kind is None or len(fields) > 3:
                 bad.append(part)
                 continue
-            items.append(DataItem(name, types.value(kind), (fields[2] or None) if len(fields) > 2 else None))
+            data_type: Any = types.value(kind)  # an ItemDataType member, or a replaced scheme's IRI
+            items.append(DataItem(name, data_type, (fields[2] or None) if len(fields) > 2 else None))
         if bad:
             message = "data items are name|data type|description, one per line or ; separated; bad: " + ", ".join(bad)
             return None, message, types.allowed()
@@ -228,7 +229,7 @@ def convert(
                 item_problems.setdefault(code, []).extend(problems)
             out.problems += problems
             continue
-        items.setdefault(code, []).append(DataItem(values["name"], values["data_type"], values.get("description")))
+        items.setdefault(str(code), []).append(DataItem(values["name"], values["data_type"], values.get("description")))
     for row, values, problems in parsed:
         code = values.get("code")
         sheet_items = items.get(code, []) if code is not None and first_row.get(code) is row else []

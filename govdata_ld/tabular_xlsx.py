@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
@@ -84,7 +84,7 @@ def _part(archive: zipfile.ZipFile, path: Path, name: str) -> IO[bytes] | None:
     return archive.open(info)
 
 
-def _parse(archive: zipfile.ZipFile, path: Path, name: str, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
+def _parse(archive: zipfile.ZipFile, path: Path, name: str, events: tuple[Literal["start", "end"], ...] = ("end",)) -> Iterator[Any]:
     """Events of one XML part, through the C parser once the prolog is known to hold no DTD.
 
     A DTD (the door to entity expansion) can only stand before the root element, so the prolog
@@ -100,7 +100,7 @@ def _parse(archive: zipfile.ZipFile, path: Path, name: str, events: tuple[str, .
             if not _plain_prolog(head):
                 raise InputError(f"not a readable workbook: {name} declares a DTD (or its prolog is too long)",
                                  source=str(path))
-            parser = XMLPullParser(events=events)
+            parser: XMLPullParser[Any] = XMLPullParser(events=events)
             chunk = head
             while chunk:
                 parser.feed(chunk)
