@@ -13,6 +13,8 @@ from .assessment import Assessment, AssessmentRow, Scope, assess
 from .build import BuildSummary, build
 from .catalog import Catalog, StatRow, Stats, open_catalog
 from .city_catalogs import Changes
+from .dcat_ap import export_dcat_ap, write_dcat_ap
+from .dcat_ap_import import DcatApImport, import_dcat_ap
 from .codes import (
     AdminLevel,
     BasicDatabase,
@@ -36,6 +38,7 @@ from .codes import (
 from .errors import (
     CellProblem,
     ConfigurationError,
+    ExportError,
     GovDataError,
     InputError,
     NonConformantError,
@@ -88,9 +91,11 @@ __all__ = [
     "ConfigurationError",
     "ContactPoint",
     "DataItem",
+    "DcatApImport",
     "Distribution",
     "DistributionKind",
     "Entry",
+    "ExportError",
     "Format",
     "FundingKind",
     "GD",
@@ -137,11 +142,14 @@ __all__ = [
     "build",
     "complete_uscc",
     "export_catalog",
+    "export_dcat_ap",
+    "import_dcat_ap",
     "import_sheets",
     "is_valid_uscc",
     "open_catalog",
     "read_sheets",
     "uscc_check_character",
     "validate",
+    "write_dcat_ap",
     "write_template",
 ]
