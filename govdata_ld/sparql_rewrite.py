@@ -103,9 +103,32 @@ def where_brace(text: str) -> int:
 
 
 def with_values_first(text: str, block: str) -> str:
-    """Put a ``VALUES`` block (written by :mod:`sparql_values`) at the start of the WHERE clause."""
-    at = where_brace(text)
-    return "".join((text[:at], "\n", block, "\n", text[at:]))
+    """Put a one-row ``VALUES`` block (written by :mod:`sparql_values`) at the start of every
+    group pattern of a query, so a bound parameter holds wherever its variable occurs (a FILTER
+    sees only its own group), as pyoxigraph's substitution and rdflib's initBindings make it hold.
+    Templates, VALUES data and the braces around a subquery get no block."""
+    toks = list(tokens(text))
+    places = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "open":
+            continue
+        if i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT":
+            continue
+        j = i - 1
+        while j >= 0 and (toks[j].kind == "var" or toks[j].text in ("(", ")")):
+            j -= 1
+        if j >= 0 and _upper(toks[j]) in ("VALUES", "CONSTRUCT"):
+            continue
+        if j >= 0 and toks[j].kind == "iri" and j > 0 and _upper(toks[j - 1]) == "VALUES":
+            continue
+        places.append(tok.end)
+    if not places:
+        raise QueryError("cannot find the WHERE clause of the query")
+    out, last = [], 0
+    for at in places:
+        out += [text[last:at], "\n", block, "\n"]
+        last = at
+    return "".join([*out, text[last:]])
 
 
 def place(template: str, **blocks: str) -> str:
