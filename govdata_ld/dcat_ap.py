@@ -32,7 +32,7 @@ from . import city_catalogs, resources, store
 from .dcat_ap_jsonld import to_jsonld, with_inline_context
 from .errors import ExportError, InputError
 from .namespaces import GD, PREFIXES
-from .validation import ValidationReport, validate_document
+from .validation import ValidationReport, ValidationResult, validate_document
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -138,7 +138,7 @@ def dcat_ap_graph(catalog: Catalog, profile: str | Profile) -> Graph:
     graph = Graph()
     for kind in kinds:
         result = catalog.run(name, catalog=catalog.minter.city_catalog(kind), vocabulary=catalog.minter.vocabulary_graph())
-        graph += result  # type: ignore[arg-type, operator]
+        graph += result  # type: ignore[arg-type]
     return graph
 
 
@@ -187,7 +187,7 @@ def check_export(
             problems.append(f"{len(wanted - parsed)} statement(s) lost and {len(parsed - wanted)} added by serialization")
     if profile is Profile.OPEN:
         problems += _leaks(catalog, parsed)
-    results = []
+    results: list[ValidationResult] = []
     for name in CHECK_SHAPES:
         report = validate_document(readable, fmt.store_format, resources.dcat_ap_shapes(name), source=source)
         problems += [f"DCAT-AP {name}.ttl: {r.focus} {r.path}: {r.message('en')}" for r in report.violations]
@@ -260,7 +260,7 @@ def paginate(
 
     def owner(term: Node) -> int | None:
         if term not in owners:
-            found = page_of.get(term)  # type: ignore[call-overload]
+            found = page_of.get(term)
             text = str(term)
             cut = text.rfind("/")
             while found is None and cut > 0:

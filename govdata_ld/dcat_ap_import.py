@@ -160,8 +160,8 @@ class _Mapper:
                 add((self.minter.catalog(uscc, "sharing"), DCAT.dataset, entry))
             if opened in OPENED:
                 add((self.minter.catalog(uscc, "open"), DCAT.dataset, entry))
-        for predicate in sorted(set(src.predicates(dataset, None)) - _HANDLED, key=str):
-            say(f"{predicate}: not mapped ({len(list(src.objects(dataset, predicate)))} value(s))")
+        for unmapped in sorted(set(src.predicates(dataset, None)) - _HANDLED, key=str):
+            say(f"{unmapped}: not mapped ({len(list(src.objects(dataset, unmapped)))} value(s))")
 
     def _say(self, dataset: Node):  # type: ignore[no-untyped-def]
         code = self.source.value(dataset, DCTERMS.identifier)
@@ -185,7 +185,7 @@ class _Mapper:
     def _concepts(self, dataset: Node, entry: URIRef, say) -> dict[URIRef, URIRef]:  # type: ignore[no-untyped-def]
         """Our concepts, from our own properties or dcat:theme; two values for one property: none."""
         found: dict[URIRef, set[URIRef]] = {}
-        values = [(p, v) for p in _CONCEPTS for v in self.source.objects(dataset, p)]
+        values: list[tuple[URIRef | None, Node]] = [(p, v) for p in _CONCEPTS for v in self.source.objects(dataset, p)]
         values += [(None, v) for v in self.source.objects(dataset, DCAT.theme)]
         for predicate, value in values:
             target = next((p for p, s in _CONCEPTS.items() if (value, SKOS.inScheme, URIRef(CODE + s)) in self.vocabulary), None)
@@ -215,7 +215,7 @@ class _Mapper:
             else:
                 say(f"dct:accessRights {rights}: matches {len(matches)} open attribute(s) of the active scheme; not used")
         if len(stated) == 1:
-            return next(iter(stated))
+            return URIRef(str(next(iter(stated))))
         say("open attribute: " + ("not stated or not mapped" if not stated else "conflicting values") + "; left missing, never defaulted")
         return None
 

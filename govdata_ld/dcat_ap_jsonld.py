@@ -134,7 +134,7 @@ def _node(subject: Node, properties: dict[Node, list[Node]]) -> dict[str, Any]:
             if all(isinstance(v, Literal) and v.language for v in values):
                 languages: dict[str, Any] = {}
                 for v in values:
-                    languages.setdefault(v.language, []).append(str(v))  # type: ignore[union-attr]
+                    languages.setdefault(v.language, []).append(str(v))  # type: ignore[attr-defined]
                 node[term.name] = {k: (v[0] if len(v) == 1 else v) for k, v in sorted(languages.items())}
                 continue
             term = None
