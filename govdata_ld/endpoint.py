@@ -680,7 +680,13 @@ class RemoteStore:
                     server = response.headers.get("Server", "")
             except urllib.error.HTTPError as exc:
                 server = exc.headers.get("Server", "") if exc.headers else ""
+            except (TimeoutError, socket.timeout) as exc:
+                raise StoreTimeoutError(f"{_without_userinfo(self.config.query_url)} did not answer within {self.config.timeout:g} s") from exc
             except (urllib.error.URLError, OSError) as exc:
+                if isinstance(getattr(exc, "reason", None), (TimeoutError, socket.timeout)):
+                    raise StoreTimeoutError(
+                        f"{_without_userinfo(self.config.query_url)} did not answer within {self.config.timeout:g} s"
+                    ) from None
                 raise StoreUnavailableError(
                     f"cannot reach {_without_userinfo(self.config.query_url)}: {getattr(exc, 'reason', exc)}"
                 ) from None
