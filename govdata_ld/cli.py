@@ -50,7 +50,9 @@ class CommandError(click.ClickException):
     envvar="GOVDATA_STORE",
     default=DEFAULT_STORE,
     show_default=True,
-    help="Store directory, or 'memory' for a one-shot store (env GOVDATA_STORE).",
+    help="Store directory, 'memory' for a one-shot store, or a SPARQL server's query URL "
+    "(http://…; update and Graph Store URLs and credentials from GOVDATA_STORE_CONFIG and "
+    "GOVDATA_STORE_USER/PASSWORD, see docs/stores.md) (env GOVDATA_STORE).",
 )
 @click.option(
     "--config",
