@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from . import endpoint, graphs, queries, resources, store
+from . import endpoint, graphs, queries, resources, sparql_values, store
 from .errors import InputError
 from .graphs import Partition, WriteSummary
 from .iris import Minter
@@ -80,6 +80,8 @@ class Catalog:
         self._write_lock = threading.Lock()
         self.workflow = Workflow(self)
         """The Article 12 steps on this store (see :class:`~govdata_ld.workflow.Workflow`)."""
+        self.vocabulary_digest = ""
+        """``sha256:…`` of the ontology and code lists in use (set when the vocabulary is loaded)."""
         self._ensure_vocabulary()
 
     @classmethod
@@ -196,8 +198,9 @@ class Catalog:
     def _ensure_vocabulary(self) -> None:
         texts = resources.ontology_texts(self.settings.code_lists)
         digest = hashlib.sha256("\0".join(texts[n] for n in sorted(texts)).encode()).hexdigest()
+        self.vocabulary_digest = f"sha256:{digest}"
         graph = self.minter.vocabulary_graph()
-        marker = (graph, DCTERMS.identifier, Literal(f"sha256:{digest}"))
+        marker = (graph, DCTERMS.identifier, Literal(self.vocabulary_digest))
         if self._store.query(
             "ASK { GRAPH ?g { ?g ?p ?o } }", {"g": graph, "p": marker[1], "o": marker[2]}
         ):
@@ -236,15 +239,24 @@ class Catalog:
         named = queries.named(name)
         return self._store.query(named.text, self._bind(named, params), name=name)
 
-    def select(self, name: str, **params: Any) -> SelectResult:
+    def select(
+        self, name: str, *, restrict: Mapping[str, Collection[Node]] | None = None, **params: Any
+    ) -> SelectResult:
         """Run a named SELECT query and return its rows (see :meth:`run`).
+
+        Args:
+            restrict: variable -> the terms it may take (a ``VALUES`` block at the start of the
+                query's WHERE clause): a query over all entries run for a few of them.
 
         >>> with Catalog.open("memory") as catalog:
         ...     catalog.select("organs").variables[:3]
         ('organ', 'uscc', 'name')
         """
         named = queries.named(name)
-        return self._store.select(named.text, self._bind(named, params), name=name)
+        text = named.text
+        for variable, terms in (restrict or {}).items():
+            text = sparql_values.restrict(text, variable, terms)
+        return self._store.select(text, self._bind(named, params), name=name)
 
     def _bind(self, query: queries.NamedQuery, params: dict[str, Any]) -> dict[str, Node]:
         """Bind a query's parameters; a declared ``?registry`` or ``?workflow`` parameter left out
@@ -383,6 +395,22 @@ class Catalog:
         skip = None if vocabulary else self.minter.vocabulary_graph()
         statements = (q for q in self._store.quads() if q[3] != skip)
         return store.serialize(statements, format, PREFIXES)
+
+    def push_open_catalog(
+        self, target: str, *, update_url: str | None = None, graph_store_url: str | None = None
+    ) -> int:
+        """Copy the published open catalog (as ``open_catalog`` exports it: allow-listed fields
+        only, Art. 12 para 3) to a separate public SPARQL store, which then holds nothing else.
+
+        Returns:
+            The number of statements pushed.
+
+        Raises:
+            StoreError: the target cannot be reached or written; it is left as it was.
+        """
+        open_iri = self.minter.city_catalog("open")
+        exported = self.run("open_catalog", catalog=open_iri)
+        return endpoint.push_graph(exported, open_iri, target, update_url=update_url, graph_store_url=graph_store_url)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         """Statements in the store, the vocabulary included."""

@@ -697,6 +697,32 @@ class RemoteStore:
             self._post_update(text)
 
 
+def push_graph(
+    triples: Iterable[tuple[Node, Node, Node]],
+    graph: URIRef,
+    query_url: str,
+    *,
+    update_url: str | None = None,
+    graph_store_url: str | None = None,
+) -> int:
+    """Make a remote store hold one named graph and nothing else, in one write: every other graph
+    of it is removed, ``graph`` gets exactly ``triples`` (for a public SPARQL service that serves
+    only the published open catalog).
+
+    Returns:
+        The number of statements the graph holds.
+
+    Raises:
+        StoreError: the store cannot be reached or written (it is left as it was).
+    """
+    store = RemoteStore(RemoteConfig.from_environment(query_url, update_url=update_url, graph_store_url=graph_store_url))
+    rows = [(graph, s, p, o) for s, p, o in triples]
+    clear = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } " + store._graph_filter() + " }"  # noqa: SLF001
+    insert = "INSERT { GRAPH ?g { ?s ?p ?o } } WHERE {\n" + values_block(["g", "s", "p", "o"], rows) + "\n}"
+    store.update(clear + " ;\n" + insert)
+    return len(rows)
+
+
 # The one-operation write (SPARQL 1.1 Update §3.1.3: deletes, then inserts, from one WHERE).
 # The guard joins the revision the writer read; with another revision nothing matches and nothing
 # is written. {control}, {deletes}, {inserts}, {data} are VALUES blocks written from terms.

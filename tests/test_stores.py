@@ -23,7 +23,7 @@ from govdata_ld.errors import StoreUnavailableError
 from govdata_ld.store import EmbeddedStore
 
 from .conftest import CITY
-from .servers import STORE_KINDS, credentials, open_catalog, server_of
+from .servers import STARTERS, STORE_KINDS, ServerUnavailable, credentials, open_catalog, server_of, unavailable
 from .test_city_queries import (  # noqa: F401 - collected here again, on every store kind
     rdflib_copy,
     test_organ_level_and_text_queries_agree_with_the_combined_query,
@@ -148,3 +148,30 @@ def test_a_remote_location_opens_a_remote_store(monkeypatch: pytest.MonkeyPatch,
     config.write_text('[store]\nretry = 3\n', "utf-8")
     with pytest.raises(Exception, match="unknown store settings retry"):
         RemoteConfig.from_environment("https://sparql.example.org/query")
+
+
+@pytest.mark.server
+def test_the_open_catalog_is_pushed_to_a_public_store_holding_nothing_else(reference: Catalog, tmp_path: Path) -> None:
+    try:
+        server = STARTERS["oxigraph-server"](tmp_path / "public")
+    except ServerUnavailable as exc:
+        unavailable(str(exc))
+    server.start()
+    request_cleanup = server.stop
+    try:
+        _push_and_check(server, reference)
+    finally:
+        request_cleanup()
+
+
+def _push_and_check(server: object, reference: Catalog) -> None:
+    with credentials(server):  # type: ignore[arg-type]
+        public = RemoteStore(RemoteConfig.from_environment(server.query_url, update_url=server.update_url))
+        public.update("INSERT DATA { GRAPH <https://data.guiyang.example/graph/stale> { <https://data.guiyang.example/s> "
+                      "<https://data.guiyang.example/p> 1 } }")
+        pushed = reference.push_open_catalog(server.query_url, update_url=server.update_url,
+                                             graph_store_url=server.graph_store_url)
+    open_iri = reference.minter.city_catalog("open")
+    exported = reference.run("open_catalog", catalog=open_iri)
+    assert public.graph_names() == {open_iri}
+    assert {q[:3] for q in public.quads(open_iri)} == set(exported) and pushed == len(exported) > 20
