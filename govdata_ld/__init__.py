@@ -48,7 +48,12 @@ from .errors import (
     SheetError,
     StoreError,
     StoreInUseError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    TruncatedResultError,
     WorkflowError,
+    WriteConflictError,
+    WriteNotAppliedError,
 )
 from .graphs import WriteSummary
 from .identifiers import complete_uscc, is_valid_uscc, uscc_check_character
@@ -127,8 +132,11 @@ __all__ = [
     "StepResult",
     "StoreError",
     "StoreInUseError",
+    "StoreTimeoutError",
+    "StoreUnavailableError",
     "Theme",
     "ThemeLead",
+    "TruncatedResultError",
     "UpdateCycle",
     "ValidationReport",
     "ValidationResult",
@@ -137,6 +145,8 @@ __all__ = [
     "WorkflowDecision",
     "WorkflowError",
     "WorkflowState",
+    "WriteConflictError",
+    "WriteNotAppliedError",
     "WriteSummary",
     "assess",
     "build",
