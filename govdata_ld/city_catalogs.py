@@ -4,7 +4,8 @@ Who belongs in each is derived, never written by hand: ``queries/city_members.rq
 current approved (ratified or published) version of every entry and decides by allow-list whether
 it may be shared and opened. A publication brings each catalog's named graph up to date by
 difference: only entries added, changed or withdrawn since the previous publication are written,
-so a catalog of 100,000 entries is kept current without re-deriving it.
+and only the entries of the items being published are re-derived, so a catalog of 100,000
+entries is kept current without re-deriving it (a full derivation when ``entries`` is None).
 
 A published graph (named by the catalog's IRI, ``{base}catalog/city/{general|sharing|open}``)
 holds the catalog node, ``<http://www.w3.org/ns/dcat#dataset>`` links, an index of each member (the published version
@@ -15,7 +16,8 @@ queries ``general_catalog``, ``sharing_catalog`` and ``open_catalog``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,8 @@ from .sparql_values import fill, fill_list
 
 if TYPE_CHECKING:
     from .catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 PLATFORM = {
     "general": code_namespace("platform")["sharing-platform"],
@@ -112,10 +116,11 @@ class Members:
     withheld: tuple[Withheld, ...]
 
 
-def members(catalog: Catalog) -> Members:
-    """Derive the members of the three city catalogs from the approved work items."""
+def members(catalog: Catalog, entries: Collection[URIRef] | None = None) -> Members:
+    """Derive the members of the three city catalogs from the approved work items (of
+    ``entries`` only, when given)."""
     scheme = URIRef(f"https://w3id.org/govdata-ld/code/{catalog.settings.open_attribute_scheme}")
-    rows = catalog.select("city_members", open_scheme=scheme).dicts()
+    rows = catalog.select("city_members", open_scheme=scheme, restrict=_only(entries)).dicts()
     by_entry: dict[URIRef, list[dict[str, Node]]] = {}
     for row in rows:
         by_entry.setdefault(row["entry"], []).append(row)  # type: ignore[arg-type]
@@ -151,14 +156,20 @@ def members(catalog: Catalog) -> Members:
     return Members(versions=versions, codes=codes, withheld=tuple(withheld))
 
 
-def published_versions(catalog: Catalog, catalog_iri: URIRef) -> dict[URIRef, int]:
-    """The entries a published city catalog holds, with their published version."""
-    rows = catalog.select("published_entries", catalog=catalog_iri).rows
+def published_versions(
+    catalog: Catalog, catalog_iri: URIRef, entries: Collection[URIRef] | None = None
+) -> dict[URIRef, int]:
+    """The entries a published city catalog holds (of ``entries`` only, when given), with their
+    published version."""
+    rows = catalog.select("published_entries", catalog=catalog_iri, restrict=_only(entries)).rows
     return {row[1]: int(str(row[3])) for row in rows}  # type: ignore[misc]
 
 
 def plan_publication(
-    catalog: Catalog, when: Literal, activities: Mapping[str, URIRef]
+    catalog: Catalog,
+    when: Literal,
+    activities: Mapping[str, URIRef],
+    entries: Collection[URIRef] | None = None,
 ) -> tuple[dict[str, Changes], list[Quad4], str]:
     """Plan the publication of the three city catalogs.
 
@@ -166,27 +177,38 @@ def plan_publication(
         catalog: the store.
         when: the time of the publication.
         activities: catalog kind -> the publication activity that records it.
+        entries: the entries whose membership may have changed (those of the items being
+            published); None re-derives every entry.
 
     Returns:
         What changes in each catalog; the statements that record those changes on the
         activities; and the update that brings the published graphs up to date.
     """
-    derived = members(catalog)
-    current = current_versions(catalog)
+    basis = derivation_basis(catalog)
+    heads = [_head(catalog, catalog.minter.city_catalog(k)) for k in CITY_CATALOG_KINDS]
+    if entries is not None and any(h.basis not in (None, basis) for h in heads):
+        log.info("code lists or open-attribute scheme changed since the last publication: every entry re-derived")
+        entries = None  # fail closed: what the old code lists permitted may no longer be
+    if entries is not None and len(entries) > heads[0].members:
+        entries = None  # most entries change (a first publication): one pass over all is faster
+    derived = members(catalog, entries)
+    current = current_versions(catalog, entries)
     publisher = catalog.workflow.tree().municipal_bda
     changes, records, operations = {}, [], []
     for kind in CITY_CATALOG_KINDS:
         changes[kind], quads, text = plan_catalog(
-            catalog, kind, derived, current, when=when, activity=activities[kind], publisher=publisher
+            catalog, kind, derived, current, when=when, activity=activities[kind], publisher=publisher,
+            entries=entries,
         )
         records += quads
         operations.append(text)
     return changes, records, " ;\n".join(operations)
 
 
-def current_versions(catalog: Catalog) -> dict[URIRef, int]:
-    """The current version number of every entry."""
-    return {e: int(str(v)) for e, v in catalog.select("entry_graphs").rows}  # type: ignore[misc]
+def current_versions(catalog: Catalog, entries: Collection[URIRef] | None = None) -> dict[URIRef, int]:
+    """The current version number of every entry (of ``entries`` only, when given)."""
+    rows = catalog.select("entry_graphs", restrict=_only(entries)).rows
+    return {e: int(str(v)) for e, v in rows}  # type: ignore[misc]
 
 
 def plan_catalog(
@@ -198,14 +220,17 @@ def plan_catalog(
     when: Literal,
     activity: URIRef,
     publisher: URIRef,
+    entries: Collection[URIRef] | None = None,
 ) -> tuple[Changes, list[Quad4], str]:
-    """Plan bringing one published city catalog up to date with the derived members: what
-    changes, the statements recording it on ``activity``, and the update that writes only the
-    difference (members added, changed or withdrawn, and the head)."""
+    """Plan bringing one published city catalog up to date with the derived members (derived
+    for ``entries`` only, when given: the others keep their membership): what changes, the
+    statements recording it on ``activity``, and the update that writes only the difference
+    (members added, changed or withdrawn, and the head)."""
     minter = catalog.minter
     workflow = minter.workflow_graph()
     iri = minter.city_catalog(kind)
-    old = published_versions(catalog, iri)
+    old = published_versions(catalog, iri, entries)
+    head = _head(catalog, iri)
     new = derived.versions[kind]
     added = sorted(e for e in new if e not in old)
     changed = sorted(e for e in new if e in old and old[e] != new[e])
@@ -218,7 +243,7 @@ def plan_catalog(
         added=tuple(map(code, added)),
         changed=tuple(map(code, changed)),
         withdrawn=tuple(map(code, withdrawn)),
-        members=len(new),
+        members=head.members + len(added) - len(withdrawn),
     )
     records: list[Quad4] = [
         (workflow, activity, PROV.generated, iri),
@@ -237,11 +262,18 @@ def plan_catalog(
         text = fill_list(_COPY_MEMBERS, "{predicates}", INDEX[kind])
         operations.append(fill(text, ["c", "e", "g"], rows))
     operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
-    operations.append(_insert(_head(iri, kind, publisher, when, _version_after(catalog, iri))))
+    operations.append(_insert(_head_quads(iri, kind, publisher, when, head.version + 1, derivation_basis(catalog))))
     return changes, records, " ;\n".join(operations)
 
 
-def _head(iri: URIRef, kind: str, publisher: URIRef, when: Literal, version: int) -> list[Quad4]:
+def derivation_basis(catalog: Catalog) -> Literal:
+    """What membership is derived with: the code lists (by digest; they hold the grade permits
+    tables) and the active open-attribute scheme. Recorded on each published catalog; when it
+    differs at the next publication, every entry is re-derived, not only those being published."""
+    return Literal(f"{catalog.vocabulary_digest} {catalog.settings.open_attribute_scheme}")
+
+
+def _head_quads(iri: URIRef, kind: str, publisher: URIRef, when: Literal, version: int, basis: Literal) -> list[Quad4]:
     zh, en = TITLES[kind]
     return [
         (iri, iri, RDF.type, DCAT.Catalog),
@@ -253,6 +285,7 @@ def _head(iri: URIRef, kind: str, publisher: URIRef, when: Literal, version: int
         (iri, iri, GD.publishedOn, PLATFORM[kind]),
         (iri, iri, DCTERMS.modified, when),
         (iri, iri, DCAT3.version, Literal(str(version))),
+        (iri, iri, GD.derivedWith, basis),
     ]
 
 
@@ -260,10 +293,23 @@ def _insert(quads: list[Quad4]) -> str:
     return fill("INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { {values} }", ["g", "s", "p", "o"], quads)
 
 
-def _version_after(catalog: Catalog, iri: URIRef) -> int:
+@dataclass(frozen=True, slots=True)
+class _Head:
+    version: int  # publication number (0 before the first)
+    members: int
+    basis: Literal | None  # derivation_basis() of the last publication
+
+
+def _head(catalog: Catalog, iri: URIRef) -> _Head:
     rows = catalog.select("catalog_head", catalog=iri).dicts()
-    previous = rows[0].get("version") if rows else None
-    return int(str(previous)) + 1 if previous is not None else 1
+    if not rows or rows[0].get("version") is None:
+        return _Head(0, 0, None)
+    row = rows[0]
+    return _Head(int(str(row["version"])), int(str(row["entries"])), row.get("derived_with"))  # type: ignore[arg-type]
+
+
+def _only(entries: Collection[URIRef] | None) -> dict[str, Collection[URIRef]] | None:
+    return None if entries is None else {"entry": entries}
 
 
 def _true(term: Node | None) -> bool:

@@ -218,9 +218,10 @@ def ratify(ctx: click.Context, actor: str, returns: tuple[str, ...], return_all:
 @cli.command()
 @actor_option
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Also write the three catalogs into this folder.")
+@click.option("--rederive", is_flag=True, help="Re-derive every entry's membership (after the store was changed outside the workflow).")
 @at_option
 @click.pass_context
-def publish(ctx: click.Context, actor: str, out: str | None, at: datetime | None) -> None:
+def publish(ctx: click.Context, actor: str, out: str | None, rederive: bool, at: datetime | None) -> None:
     """The municipal big-data department publishes the ratified catalogs: general and sharing
     on the sharing platform, open on the open platform, as named graphs (and files with --out),
     recording what each publication added, changed and withdrew (Art. 12 para 3).
@@ -229,7 +230,7 @@ def publish(ctx: click.Context, actor: str, out: str | None, at: datetime | None
 
         govdata-ld publish --as 115201000055566223 --out published/
     """
-    _step(ctx, lambda wf: wf.publish(actor, at=at))
+    _step(ctx, lambda wf: wf.publish(actor, rederive=rederive, at=at))
     if out:
         with open_store(ctx) as catalog:
             written = write_city_catalogs(catalog, Path(out))

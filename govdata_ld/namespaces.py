@@ -63,6 +63,7 @@ class GD(DefinedNamespace):
     category: URIRef
     changed: URIRef
     dataItem: URIRef
+    derivedWith: URIRef
     decision: URIRef
     distributionKind: URIRef
     division: URIRef

@@ -100,6 +100,24 @@ def fill_list(template: str, mark: str, terms: Iterable[Node]) -> str:
     return template.replace(mark, "(" + ", ".join(term_text(t) for t in terms) + ")")
 
 
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def restrict(query: str, variable: str, terms: Iterable[Node]) -> str:
+    """Bind ``variable`` to each of ``terms`` by a ``VALUES`` block at the start of the query's
+    (first, outermost) ``WHERE`` clause, so it narrows every pattern that follows: how a query
+    over all entries is run for a few of them.
+
+    >>> restrict("SELECT ?e WHERE { GRAPH ?e { ?e ?p ?o } }", "e", [URIRef("http://ex.org/a")])
+    'SELECT ?e WHERE { VALUES (?e) {\\n(<http://ex.org/a>)\\n} GRAPH ?e { ?e ?p ?o } }'
+    """
+    found = _WHERE.search(query)
+    if found is None:
+        raise ParameterError("a restricted query needs a WHERE clause")
+    block = values_block([variable], [(term,) for term in terms])
+    return f"{query[: found.end()]} {block}{query[found.end():]}"
+
+
 def append_values(query: str, bindings: Mapping[str, Node]) -> str:
     """Append a one-row ``VALUES`` block binding each variable, after the whole query.
 

@@ -27,7 +27,7 @@ from rdflib.namespace import DCTERMS, PROV
 from rdflib.term import Node
 
 from . import city_catalogs
-from .errors import WorkflowError
+from .errors import ParameterError, WorkflowError
 from .graphs import Quad4, change
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import DCAT3, GD
@@ -139,7 +139,8 @@ class Workflow:
         return OrganTree(organs, self._catalog.settings)
 
     def items(
-        self, *, organ: str | None = None, entry: str | None = None, awaits: str | None = None
+        self, *, organ: str | None = None, entry: str | None = None, awaits: str | None = None,
+        step: URIRef | None = None,
     ) -> list[WorkItem]:
         """Work items, by resource code and version; each argument narrows the list.
 
@@ -147,6 +148,7 @@ class Workflow:
             organ: credit code of the compiling organ.
             entry: resource code of the entry.
             awaits: credit code of the organ whose step they await.
+            step: the step they await (a ``gd:WorkflowStep`` subclass; with ``awaits`` only).
         """
         minter = self._catalog.minter
         params: dict[str, Node] = {}
@@ -154,9 +156,16 @@ class Workflow:
             params["organ"] = minter.organ(organ)
         if entry is not None:
             params["entry"] = minter.entry(entry)
-        if awaits is not None:
+        if awaits is not None:  # through the organ awaited: an index lookup, not a scan
             params["awaits"] = minter.organ(awaits)
-        return [item_from_row(r) for r in self._catalog.select("work_items", **params).dicts()]
+            if step is not None:
+                params["step"] = step
+            rows = self._catalog.select("awaiting_items", **params).dicts()
+        elif step is not None:
+            raise ParameterError("step narrows the items awaiting an organ: give awaits too")
+        else:
+            rows = self._catalog.select("work_items", **params).dicts()
+        return [item_from_row(r) for r in rows]
 
     def pending(self, organ: str) -> list[WorkItem]:
         """The items waiting for ``organ``'s step, oldest first."""
@@ -376,12 +385,16 @@ class Workflow:
         only some entries. Not SHACL validation: a decision of government."""
         return self._advance(GD.Ratification, actor, returns=returns, return_all=returned, reason=reason, at=at)
 
-    def publish(self, actor: str, *, at: datetime | None = None) -> StepResult:
+    def publish(self, actor: str, *, rederive: bool = False, at: datetime | None = None) -> StepResult:
         """The municipal big-data department publishes the ratified catalogs: the general and
         sharing catalogs on the sharing platform, the open catalog on the open platform, as named
         graphs brought up to date by difference, each publication recording what it added,
-        changed and withdrew (Art. 12 para 3). Write files with :meth:`Catalog.export_city`."""
-        return self._advance(GD.Publication, actor, at=at)
+        changed and withdrew (Art. 12 para 3). Write files with :meth:`Catalog.export_city`.
+
+        Only the entries being published are re-derived (every entry when the code lists or the
+        open-attribute scheme changed since the last publication); ``rederive`` re-derives every
+        entry, to repair the catalogs after the store was changed outside the workflow."""
+        return self._advance(GD.Publication, actor, rederive=rederive, at=at)
 
     # -- the common path of every deciding or forwarding step ------------------------------------
 
@@ -395,6 +408,7 @@ class Workflow:
         returns: Mapping[str, str] | None = None,
         return_all: str | None = None,
         reason: str | None = None,
+        rederive: bool = False,
         at: datetime | None = None,
     ) -> StepResult:
         verb = STEP_NAMES[step]
@@ -406,7 +420,7 @@ class Workflow:
                 f"{tree.name(who.iri)} may not {verb}: only {tree.actor_kind(step)} may",
                 step=verb, actor=actor, provision=provision,
             )
-        waiting = [i for i in self.items(awaits=actor) if i.step == step]
+        waiting = self.items(awaits=actor, step=step)
         returns = dict(returns or {})
         if return_all is not None:
             returns = {i.code: return_all for i in waiting}
@@ -474,7 +488,8 @@ class Workflow:
         update = change(deletes, inserts)
         if step == GD.Publication:
             changes, records, graph_update = city_catalogs.plan_publication(
-                self._catalog, when, dict(zip(CITY_CATALOG_KINDS, activities, strict=True))
+                self._catalog, when, dict(zip(CITY_CATALOG_KINDS, activities, strict=True)),
+                entries=None if rederive else {i.entry for i in waiting},
             )
             update = change(deletes, inserts + records) + " ;\n" + graph_update
         with self._catalog._write_lock:  # noqa: SLF001 - the catalog's own lock

@@ -4,16 +4,17 @@ corrections, withdrawal, the trail, and publication by difference (issue 4)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
-from rdflib.namespace import PROV
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCAT, PROV
 
-from govdata_ld import Catalog, Settings
-from govdata_ld.errors import WorkflowError
+from govdata_ld import Catalog, Settings, city_catalogs
+from govdata_ld.errors import ParameterError, WorkflowError
+from govdata_ld.graphs import change
 from govdata_ld.namespaces import GD
 from govdata_ld.routes import RETURNED, STATE_AFTER, WITHDRAWN
 
@@ -28,6 +29,7 @@ YUNYAN_BDA = "11520103001152014H"
 YUNYAN_HB = "11520103003545102L"
 CIVIL_AFFAIRS = "115201000094057410"  # municipal working department: municipal route
 EDU_ENTRY = "302103/000001"
+CIVIL_AFFAIRS_ENTRY = "301011/000001"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -274,6 +276,65 @@ def test_a_publication_brings_the_catalogs_up_to_date_by_difference(city: Catalo
     head = city.select("catalog_head", catalog=city.minter.city_catalog("general")).dicts()[0]
     assert str(head["version"]) == "2" and head["modified"].toPython() == at(12)
     assert "nothing awaits publish" in str(refused(city, wf.publish, MUNICIPAL_BDA))
+
+
+def _drop_member(catalog: Catalog, kind: str, code: str) -> None:
+    """Tamper with a published graph: remove one member's link (what only a full derivation repairs)."""
+    iri, entry = catalog.minter.city_catalog(kind), catalog.minter.entry(code)
+    catalog._store.update(change([(iri, iri, DCAT.dataset, entry)], []))  # noqa: SLF001
+
+
+def _publish_civil_affairs_then_nanming(catalog: Catalog, *, tamper: Callable[[], None]) -> dict[str, int]:
+    """Publish the municipal civil-affairs catalog, ``tamper``, then publish Nanming's
+    education catalog (fewer entries than are published: a publication that re-derives only
+    its own entries unless told otherwise)."""
+    wf = catalog.workflow
+    wf.submit(CIVIL_AFFAIRS, at=at(0))
+    wf.review(MUNICIPAL_BDA, at=at(1))
+    city_steps(catalog, start=2)
+    tamper()
+    wf.submit(NANMING_EDU, at=at(8))
+    wf.audit(NANMING_BDA, at=at(9))
+    wf.approve(NANMING_GOV, at=at(10))
+    wf.report(NANMING_BDA, at=at(11))
+    wf.review(MUNICIPAL_BDA, at=at(12))
+    city_steps(catalog, start=13)
+    return published(catalog, "general")
+
+
+def test_a_publication_re_derives_only_the_entries_it_publishes(city: Catalog) -> None:
+    civil = CIVIL_AFFAIRS_ENTRY
+    general = _publish_civil_affairs_then_nanming(city, tamper=lambda: _drop_member(city, "general", civil))
+    assert EDU_ENTRY in general and civil not in general  # not being published: not re-derived
+    head = city.select("catalog_head", catalog=city.minter.city_catalog("general")).dicts()[0]
+    assert head["derived_with"] == city_catalogs.derivation_basis(city)
+
+
+def test_other_code_lists_or_open_scheme_re_derive_every_entry(city: Catalog) -> None:
+    civil = CIVIL_AFFAIRS_ENTRY
+    iri = city.minter.city_catalog("general")
+
+    def as_if_published_under_other_code_lists() -> None:
+        _drop_member(city, "general", civil)
+        city._store.update(change(  # noqa: SLF001
+            [(iri, iri, GD.derivedWith, city_catalogs.derivation_basis(city))],
+            [(iri, iri, GD.derivedWith, Literal("sha256:0 open-attribute"))],
+        ))
+
+    general = _publish_civil_affairs_then_nanming(city, tamper=as_if_published_under_other_code_lists)
+    assert EDU_ENTRY in general and civil in general  # every entry re-derived: the gap is repaired
+
+
+def test_items_awaiting_an_organ_are_found_by_step(city: Catalog) -> None:
+    district_path(city)
+    wf = city.workflow
+    waiting = wf.items(awaits=MUNICIPAL_BDA)
+    assert waiting and {i.step for i in waiting} == {GD.Summarisation}
+    assert wf.items(awaits=MUNICIPAL_BDA, step=GD.Summarisation) == waiting
+    assert wf.items(awaits=MUNICIPAL_BDA, step=GD.Publication) == []
+    assert waiting == [i for i in wf.items() if i.waiting_for == city.minter.organ(MUNICIPAL_BDA)]
+    with pytest.raises(ParameterError):
+        wf.items(step=GD.Summarisation)
 
 
 def test_art_10_contributors_are_recorded_on_the_work_item(city: Catalog) -> None:
