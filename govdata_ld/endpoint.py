@@ -86,7 +86,9 @@ FOREIGN_GRAPHS = {
 }
 """Graphs a server keeps for itself, by dialect (IRI prefixes); the catalog never lists them."""
 
-_INLINE_LIMIT = 1000
+_INLINE_LIMIT = 200_000
+"""Statements a write may carry inline (one request of VALUES rows, about 150 bytes each: well under
+Oxigraph's 128 MB body limit); larger writes are staged through the Graph Store protocol."""
 _UPLOAD_CHUNK = 100_000
 _VALUES_CHUNK = 500
 
@@ -457,7 +459,7 @@ class RemoteStore:
             return [{}]
         if not where:  # INSERT DATA / DELETE DATA: the template is ground
             return [{}]
-        select = prologue + "\nSELECT DISTINCT " + " ".join("?" + n for n in names) + " WHERE " + where
+        select = prologue + "\nSELECT " + " ".join("?" + n for n in names) + " WHERE " + where
         if rw.data_only(where):
             local = EmbeddedStore()
             return list(local.select(select, {}).dicts())

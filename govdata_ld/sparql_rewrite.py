@@ -23,6 +23,7 @@ _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
+  | (?P<values>(?i:VALUES)\s*(?:\([^)]*\)|[?$]\w+)\s*\{(?:[^{}"'<]+|<[^<>\s]*>|<|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')*\})
   | (?P<long>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
   | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
@@ -382,11 +383,5 @@ def variables(patterns: Sequence[Pattern]) -> list[str]:
 
 def data_only(where: str) -> bool:
     """Whether a WHERE group holds nothing but one VALUES block (evaluated without the store)."""
-    toks = list(tokens(where))
-    if len(toks) < 3 or _upper(toks[1]) != "VALUES":
-        return not toks or [t.text for t in toks] == ["{", "}"]
-    at = 2
-    while at < len(toks) and toks[at].kind != "open":
-        at += 1
-    close = _matching(toks, at)
-    return close == len(toks) - 2
+    kinds = [t.kind for t in tokens(where)]
+    return kinds in ([], ["open", "close"], ["open", "values", "close"])

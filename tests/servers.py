@@ -28,6 +28,17 @@ class ServerUnavailable(RuntimeError):
     """The server's program is not installed (the message says which and how to install it)."""
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the process that started the server dies, so a test run
+    that is killed (timeout, SIGKILL) leaves no server behind (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,7 +72,8 @@ class Server:
         """Start the process and wait until it answers queries."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                self.command, stdout=out, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True
+                self.command, stdout=out, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
