@@ -77,7 +77,7 @@ class Catalog:
         self._store = backend
         self.settings = settings
         self.minter = Minter(settings.base_iri)
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # re-entrant: a workflow step holds it while it writes
         self.workflow = Workflow(self)
         """The Article 12 steps on this store (see :class:`~govdata_ld.workflow.Workflow`)."""
         self.vocabulary_digest = ""

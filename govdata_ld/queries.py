@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -121,6 +122,11 @@ def named(name: str) -> NamedQuery:
     return parse(resources.query(name), name)
 
 
+_PARSER_LOCK = threading.Lock()
+"""rdflib's SPARQL parser (pyparsing) is not thread-safe: two threads parsing at once fail with
+TypeErrors inside pyparsing (seen when four threads took their first steps together)."""
+
+
 def check_read_only(text: str, name: str | None = None) -> None:
     """Refuse anything but a query that only reads the store: no update, no SERVICE, no LOAD.
 
@@ -133,10 +139,12 @@ def check_read_only(text: str, name: str | None = None) -> None:
     govdata_ld.errors.QueryError: SERVICE is refused: queries may not reach other endpoints
     """
     try:
-        tree = parseQuery(text)
+        with _PARSER_LOCK:
+            tree = parseQuery(text)
     except ParseException as exc:
         try:
-            parseUpdate(text)
+            with _PARSER_LOCK:
+                parseUpdate(text)
         except ParseException:
             raise QueryError(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}", name=name) from exc
         raise QueryError("updates are refused: a query may only read (SELECT, CONSTRUCT, ASK, DESCRIBE)", name=name) from exc

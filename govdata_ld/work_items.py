@@ -18,6 +18,7 @@ from rdflib.term import Node
 
 from .graphs import Quad4
 from .namespaces import ADMS, GD
+from .sparql_values import fill
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +86,50 @@ def current_state_quads(graph: URIRef, item: WorkItem) -> list[Quad4]:
     if item.since is not None:
         quads.append((graph, item.item, GD.waitingSince, Literal(item.since, datatype=XSD.dateTime)))
     return quads
+
+
+_MOVE = (
+    "DELETE { GRAPH ?w { ?item <http://www.w3.org/ns/adms#status> ?seen ; "
+    "<https://w3id.org/govdata-ld/ontology#awaits> ?seen_awaits ; "
+    "<https://w3id.org/govdata-ld/ontology#awaitsStep> ?seen_step ; "
+    "<https://w3id.org/govdata-ld/ontology#waitingSince> ?since } } "
+    "INSERT { GRAPH ?w { ?item <http://www.w3.org/ns/adms#status> ?status ; "
+    "<https://w3id.org/govdata-ld/ontology#awaits> ?awaits ; "
+    "<https://w3id.org/govdata-ld/ontology#awaitsStep> ?next ; "
+    "<https://w3id.org/govdata-ld/ontology#waitingSince> ?from . "
+    "?activity <http://www.w3.org/ns/prov#used> ?item } } "
+    "WHERE { {values} GRAPH ?w { ?item <http://www.w3.org/ns/adms#status> ?seen ; "
+    "<https://w3id.org/govdata-ld/ontology#awaits> ?seen_awaits ; "
+    "<https://w3id.org/govdata-ld/ontology#awaitsStep> ?seen_step ; "
+    "<https://w3id.org/govdata-ld/ontology#waitingSince> ?since } }"
+)
+_MOVE_VARIABLES = ["w", "item", "seen", "seen_awaits", "seen_step", "status", "awaits", "next", "from", "activity"]
+
+
+def move_update(
+    graph: URIRef,
+    when: Literal,
+    items: Sequence[WorkItem],
+    after: Mapping[URIRef, tuple[URIRef, URIRef | None, URIRef | None]],
+    used_by: Mapping[URIRef, URIRef | None],
+) -> str:
+    """The update that moves waiting items to their next state, each only if it is still in the
+    state it was read in (status, organ and step awaited): an item another step moved in between
+    is left alone, so no item ever holds two states.
+
+    Args:
+        graph: the workflow graph.
+        when: the time of the step (the new state's ``gd:waitingSince``).
+        items: the items as read, each awaiting an organ's step.
+        after: item -> its next status, and the organ and step it then awaits (None, None: nothing).
+        used_by: item -> the activity recorded as using it (``prov:used``), written only with the move.
+    """
+    rows = []
+    for item in items:
+        status, awaits, step = after[item.item]
+        rows.append((graph, item.item, item.status, item.waiting_for, item.step, status, awaits, step,
+                     when if awaits is not None else None, used_by.get(item.item)))
+    return fill(_MOVE, _MOVE_VARIABLES, rows)
 
 
 def activity_quads(

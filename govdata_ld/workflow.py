@@ -16,11 +16,12 @@ changes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
@@ -55,6 +56,7 @@ from .work_items import (
     activity_quads,
     current_state_quads,
     item_from_row,
+    move_update,
     state_quads,
     time_literal,
 )
@@ -75,10 +77,26 @@ _CONTRIBUTORS = (
     "INSERT { GRAPH ?w { ?item <http://purl.org/dc/terms/contributor> ?c } } "
     "WHERE { {values} GRAPH ?e { ?e <http://purl.org/dc/terms/contributor> ?c } }"
 )
+_USED = "SELECT (COUNT(?item) AS ?n) WHERE { {values} GRAPH ?w { ?a <http://www.w3.org/ns/prov#used> ?item } }"
 _LAST_SEQUENCE = (
     "PREFIX gd: <https://w3id.org/govdata-ld/ontology#>\n"
     "SELECT (MAX(?n) AS ?last) WHERE { GRAPH ?g { ?a gd:sequence ?n } }"
 )
+
+
+_Step = TypeVar("_Step", bound=Callable[..., "StepResult"])
+
+
+def _serialised(method: _Step) -> _Step:
+    """Take a step under the catalog's lock, from reading the state to writing the next one:
+    steps of one process on one store never interleave (one process per store directory)."""
+
+    @functools.wraps(method)
+    def locked(self: Workflow, *args: Any, **kwargs: Any) -> StepResult:
+        with self._catalog._write_lock:  # noqa: SLF001 - the catalog's own (re-entrant) lock
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,6 +192,7 @@ class Workflow:
 
     # -- the steps ---------------------------------------------------------------------------
 
+    @_serialised
     def submit(
         self,
         organ: str,
@@ -284,6 +303,7 @@ class Workflow:
         log.info("%s submitted %d entries to %s", organ, len(chosen), tree.name(next_leg.actor))
         return StepResult(step=verb, actor=organ, accepted=tuple(chosen), activities=(activity,), skipped=tuple(skipped))
 
+    @_serialised
     def withdraw(
         self, organ: str, codes: Iterable[str], *, reason: str, at: datetime | None = None
     ) -> StepResult:
@@ -398,6 +418,7 @@ class Workflow:
 
     # -- the common path of every deciding or forwarding step ------------------------------------
 
+    @_serialised
     def _advance(
         self,
         step: URIRef,
@@ -449,51 +470,54 @@ class Workflow:
         minter = self._catalog.minter
         workflow = minter.workflow_graph()
         routes: dict[URIRef, Route] = {}
-        deletes: list[Quad4] = []
-        inserts: list[Quad4] = []
         groups: dict[tuple[URIRef | None, str | None], list[WorkItem]] = {}
+        after: dict[URIRef, tuple[URIRef, URIRef | None, URIRef | None]] = {}  # item -> status, awaits, step
         for item in waiting:
             if item.organ not in routes:
                 routes[item.organ] = tree.route(tree.organs[item.organ])
-            deletes += current_state_quads(workflow, item)
             if item.code in returns:
                 groups.setdefault((RETURNED_DECISION, returns[item.code]), []).append(item)
                 if step == GD.Ratification:  # the summary goes back to summarisation
-                    inserts += state_quads(workflow, item.item, STATE_AFTER[GD.Review], tree.municipal_bda, GD.Summarisation, when)
+                    after[item.item] = (STATE_AFTER[GD.Review], tree.municipal_bda, GD.Summarisation)
                 else:
-                    inserts += state_quads(workflow, item.item, RETURNED, item.organ, GD.Compilation, when)
+                    after[item.item] = (RETURNED, item.organ, GD.Compilation)
                 continue
             decision = ACCEPTED if step in DECIDING else None
             groups.setdefault((decision, reason if decision else None), []).append(item)
             following = routes[item.organ].after(step)
             if following is None:  # published; a published withdrawal leaves the entry withdrawn
-                final = WITHDRAWN if item.withdrawal else STATE_AFTER[step]
-                inserts += state_quads(workflow, item.item, final, None, None, when)
+                after[item.item] = (WITHDRAWN if item.withdrawal else STATE_AFTER[step], None, None)
             else:
-                inserts += state_quads(workflow, item.item, STATE_AFTER[step], following.actor, following.step, when)
+                after[item.item] = (STATE_AFTER[step], following.actor, following.step)
         sequence = self._next_sequence()
         activities = []
+        inserts: list[Quad4] = []
+        used_by: dict[URIRef, URIRef | None] = {}  # item -> the activity recorded as using it
         if step == GD.Publication:  # one publication per city catalog, each with its changes
             groups = {(None, kind): waiting for kind in CITY_CATALOG_KINDS}
         for (decision, why), members in groups.items():
             activity = minter.activity(sequence)
-            note = None if step == GD.Publication else why
+            publication = step == GD.Publication
             inserts += activity_quads(workflow, activity, step, who.iri, when, sequence,
-                                 [i.item for i in members], decision=decision, reason=note)
+                                      [i.item for i in members] if publication else [],
+                                      decision=decision, reason=None if publication else why)
+            used_by.update((i.item, None if publication else activity) for i in members)
             if step == GD.Reporting:
                 inserts.append((workflow, activity, GD.addressedTo, tree.municipal_bda))
             activities.append(activity)
             sequence += 1
+        moves = move_update(workflow, when, waiting, after, used_by)
         changes = None
-        update = change(deletes, inserts)
+        operations = [moves, change([], inserts)]
         if step == GD.Publication:
             changes, records, graph_update = city_catalogs.plan_publication(
                 self._catalog, when, dict(zip(CITY_CATALOG_KINDS, activities, strict=True)),
                 entries=None if rederive else {i.entry for i in waiting},
             )
-            update = change(deletes, inserts + records) + " ;\n" + graph_update
-        with self._catalog._write_lock:  # noqa: SLF001 - the catalog's own lock
-            self._catalog._store.update(update)  # noqa: SLF001
+            operations = [moves, change([], inserts + records), graph_update]
+        self._catalog._store.update(" ;\n".join(operations))  # noqa: SLF001 - under the step's lock
+        if step != GD.Publication:
+            self._check_moved(activities, len(waiting), verb, actor, provision)
         returned = tuple(sorted((i.code, returns[i.code]) for i in waiting if i.code in returns))
         accepted = tuple(sorted(i.code for i in waiting if i.code not in returns))
         log.info("%s by %s: %d accepted, %d returned", verb, actor, len(accepted), len(returned))
@@ -529,8 +553,22 @@ class Workflow:
         return int(last.toPython()) + 1 if last is not None else 1
 
     def _write(self, deletes: list[Quad4], inserts: list[Quad4], *more: str) -> None:
-        with self._catalog._write_lock:  # noqa: SLF001
-            self._catalog._store.update(" ;\n".join([change(deletes, inserts), *more]))  # noqa: SLF001
+        self._catalog._store.update(" ;\n".join([change(deletes, inserts), *more]))  # noqa: SLF001
+
+    def _check_moved(self, activities: list[URIRef], expected: int, verb: str, actor: str, provision: str) -> None:
+        """Read back how many items the step's activities moved: each move was guarded by the
+        state the step read, so an item another process moved in between was left alone (never
+        two states), and the step says so instead of claiming it."""
+        rows = self._catalog._store.select(  # noqa: SLF001
+            fill(_USED, ["w", "a"], [(self._catalog.minter.workflow_graph(), a) for a in activities]), {}
+        ).rows
+        moved = int(rows[0][0].toPython()) if rows else 0  # type: ignore[union-attr]
+        if moved != expected:
+            raise WorkflowError(
+                f"{expected - moved} of {expected} entries were moved by a concurrent step before this "
+                f"{verb} was written; the trail records what this {verb} did", step=verb, actor=actor,
+                provision=provision,
+            )
 
 
 def _not_submittable(items: list[WorkItem], version: int, tree: OrganTree) -> str | None:
