@@ -186,8 +186,10 @@ class Catalog:
             if subjects:
                 query = graphs.registry_query(self.minter.registry_graph(), subjects)
                 registry_now = {row[1:] for row in self._store.select(query, {}).rows}  # type: ignore[misc]
-            text, summary = graphs.plan(merged, current, registry_now, self.minter)
-            if text:
+            planned, summary = graphs.plan(merged, current, registry_now, self.minter)
+            if planned.only_inserts():  # as data, one transaction: no update text to build and parse
+                self._store.insert((s, p, o, g) for g, s, p, o in planned.inserts)  # type: ignore[misc]
+            elif text := planned.text():
                 self._store.update(text)
         log.info(
             "wrote %d statements: %d entries added, %d revised, %d unchanged",
@@ -259,10 +261,14 @@ class Catalog:
         return self._store.select(text, self._bind(named, params), name=name)
 
     def _bind(self, query: queries.NamedQuery, params: dict[str, Any]) -> dict[str, Node]:
-        """Bind a query's parameters; a declared ``?registry`` or ``?workflow`` parameter left out
+        """Bind a query's parameters; a declared ``?registry``, ``?workflow`` or ``?vocabulary`` parameter left out
         is bound to this deployment's graph of that name (their IRIs come from the base IRI, so
         query files cannot write them)."""
-        graphs = {"registry": self.minter.registry_graph(), "workflow": self.minter.workflow_graph()}
+        graphs = {
+            "registry": self.minter.registry_graph(),
+            "workflow": self.minter.workflow_graph(),
+            "vocabulary": self.minter.vocabulary_graph(),
+        }
         for name, graph in graphs.items():
             if name in query.parameters and name not in params:
                 params = {**params, name: graph}

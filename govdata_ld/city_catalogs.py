@@ -70,9 +70,9 @@ _DELETE_MEMBERS = (
 _COPY_MEMBERS = (
     "INSERT { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?g { ?e ?p ?o } FILTER(?p IN {predicates}) }"
 )
-_DELETE_HEAD = (
-    "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o FILTER(?p != <http://www.w3.org/ns/dcat#dataset>) } }"
-)
+_DELETE_HEAD = "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o } }"
+_HEAD_PREDICATES = (RDF.type, DCTERMS.title, DCTERMS.publisher, GD.publishedOn, DCTERMS.modified, DCAT3.version, GD.derivedWith)
+"""What a catalog's head says (``_head_quads``); deleted by predicate, not by scanning its members' links."""
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Changes:
     """What one publication did to one city catalog.
@@ -121,16 +121,19 @@ def members(catalog: Catalog, entries: Collection[URIRef] | None = None) -> Memb
     ``entries`` only, when given)."""
     scheme = URIRef(f"https://w3id.org/govdata-ld/code/{catalog.settings.open_attribute_scheme}")
     rows = catalog.select("city_members", open_scheme=scheme, restrict=_only(entries)).dicts()
-    by_entry: dict[URIRef, list[dict[str, Node]]] = {}
-    for row in rows:
-        by_entry.setdefault(row["entry"], []).append(row)  # type: ignore[arg-type]
+    by_entry: dict[URIRef, dict[URIRef, list[dict[str, Node]]]] = {}
+    for row in rows:  # entry -> approved item -> its rows (two rows: an ambiguous value)
+        by_entry.setdefault(row["entry"], {}).setdefault(row["item"], []).append(row)  # type: ignore[arg-type]
     versions: dict[str, dict[URIRef, int]] = {kind: {} for kind in CITY_CATALOG_KINDS}
     codes: dict[URIRef, str] = {}
     withheld = []
-    for entry, found in by_entry.items():
+    for entry, items in by_entry.items():
+        found = max(items.values(), key=_newest)  # the current approved version
         row = found[0]
-        version = int(str(row["version"]))
         codes[entry] = str(row["code"])
+        if _true(row.get("withdrawal")):  # withdrawn (or its withdrawal approved): in no catalog
+            continue
+        version = int(str(row["version"]))
         versions["general"][entry] = version
         reasons = [
             f"{name} {'missing' if row.get(var) is None else 'unknown: ' + str(row[var])}"
@@ -261,7 +264,7 @@ def plan_catalog(
         ]
         text = fill_list(_COPY_MEMBERS, "{predicates}", INDEX[kind])
         operations.append(fill(text, ["c", "e", "g"], rows))
-    operations.append(fill(_DELETE_HEAD, ["c"], [(iri,)]))
+    operations.append(fill(_DELETE_HEAD, ["c", "p"], [(iri, p) for p in _HEAD_PREDICATES]))
     operations.append(_insert(_head_quads(iri, kind, publisher, when, head.version + 1, derivation_basis(catalog))))
     return changes, records, " ;\n".join(operations)
 
@@ -310,6 +313,11 @@ def _head(catalog: Catalog, iri: URIRef) -> _Head:
 
 def _only(entries: Collection[URIRef] | None) -> dict[str, Collection[URIRef]] | None:
     return None if entries is None else {"entry": entries}
+
+
+def _newest(rows: list[dict[str, Node]]) -> tuple[int, bool]:
+    """Order an entry's approved versions: the highest version, a withdrawal winning a tie."""
+    return int(str(rows[0]["version"])), _true(rows[0].get("withdrawal"))
 
 
 def _true(term: Node | None) -> bool:

@@ -289,6 +289,21 @@ class RemoteStore:
         finally:
             self._local.expected = None
 
+    def insert(self, quads: Iterable[Quad]) -> None:
+        """Add statements as one guarded, verified operation (see :meth:`update`); on a large
+        write they travel through the Graph Store protocol.
+
+        Raises:
+            WriteConflictError, WriteNotAppliedError, StoreUnavailableError: as :meth:`update`.
+        """
+        expected = self._snapshot()
+        try:
+            inserts = list(quads)
+            if inserts:
+                self._commit([], inserts, expected)
+        finally:
+            self._local.expected = None
+
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         """Iterate the statements of one named graph, or of all named graphs (the server's own
         graphs and the library's control and staging graphs left out)."""

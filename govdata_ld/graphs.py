@@ -126,13 +126,34 @@ def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partitio
     return result
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A write: version graphs to archive (current graph, version graph), then the statements to
+    delete and to insert (graph, s, p, o)."""
+
+    archive: list[tuple[URIRef, URIRef]]
+    deletes: list[Quad4]
+    inserts: list[Quad4]
+
+    def text(self) -> str:
+        """The write as one SPARQL update (empty when there is nothing to write)."""
+        operations = [fill(_ARCHIVE, ["g", "h"], self.archive)] if self.archive else []
+        operations += [change(self.deletes, self.inserts)] if self.deletes or self.inserts else []
+        return " ;\n".join(operations)
+
+    def only_inserts(self) -> bool:
+        """Whether the write only adds statements (new entries, new organs): a store can then
+        take them as data in one transaction, without an update text to parse."""
+        return not self.archive and not self.deletes
+
+
 def plan(
     part: Partition,
     current: Mapping[URIRef, set[Triple]],
     registry_now: set[Triple],
     minter: Minter,
-) -> tuple[str, WriteSummary]:
-    """Turn a partition into one SPARQL update that changes only what differs.
+) -> tuple[Planned, WriteSummary]:
+    """Turn a partition into the write that changes only what differs.
 
     Args:
         part: the statements to write.
@@ -142,7 +163,7 @@ def plan(
         minter: the deployment's IRIs.
 
     Returns:
-        The update text (empty when there is nothing to write) and a summary.
+        The write and a summary.
     """
     archive: list[tuple[URIRef, URIRef]] = []
     deletes: list[Quad4] = []
@@ -174,8 +195,6 @@ def plan(
     replace(registry, registry_now, set(part.registry))
     for graph, triples in part.restored.items():
         replace(graph, current.get(graph, set()), set(triples))
-    operations = [fill(_ARCHIVE, ["g", "h"], archive)] if archive else []
-    operations += [change(deletes, inserts)] if deletes or inserts else []
     summary = WriteSummary(
         added=tuple(added),
         revised=tuple(revised),
@@ -184,7 +203,7 @@ def plan(
         restored_graphs=len(part.restored),
         triples=len(inserts),
     )
-    return " ;\n".join(operations), summary
+    return Planned(archive, deletes, inserts), summary
 
 
 def change(deletes: Sequence[Quad4], inserts: Sequence[Quad4]) -> str:

@@ -208,6 +208,18 @@ class EmbeddedStore:
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"update failed, nothing was written: {exc}") from exc
 
+    def insert(self, quads: Iterable[Quad]) -> None:
+        """Add statements as one transaction (all of them or none); those already present stay
+        once. Faster than an update text for a large write of new statements.
+
+        Raises:
+            StoreError: the write failed; nothing of it was written.
+        """
+        try:
+            self._store.extend([_ox_quad(q) for q in quads])
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"insert failed, nothing was written: {exc}") from exc
+
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         """Iterate the statements of one named graph, or of all named graphs."""
         pattern_graph = None if graph is None else ox.NamedNode(graph)

@@ -11,6 +11,7 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from govdata_ld import (
     Catalog,
+    GovDataError,
     Grade,
     InputError,
     ParameterError,
@@ -18,6 +19,7 @@ from govdata_ld import (
     ResourceNotFoundError,
     Settings,
 )
+from govdata_ld import resources
 from govdata_ld.namespaces import GD
 
 ENTRY = URIRef("https://data.guiyang.example/resource/301001%2F000001")
@@ -193,7 +195,8 @@ def test_named_queries_declare_and_check_their_parameters(memory_catalog: Catalo
 def test_unknown_named_query_lists_the_names(memory_catalog: Catalog) -> None:
     with pytest.raises(ResourceNotFoundError) as caught:
         memory_catalog.run("no_such_query")
-    assert "available: " in str(caught.value) and "count_entries_by, entries," in str(caught.value)
+    listed = str(caught.value).split("available: ", 1)[1].split(", ")
+    assert listed == sorted(resources.names("queries")) and "entries" in listed
 
 
 def test_vocabulary_graph_is_loaded_once_and_replaced_when_code_lists_change(tmp_path: Path) -> None:
@@ -254,3 +257,18 @@ def test_blank_nodes_written_differently_name_the_same_nodes(memory_catalog: Cat
     other = tmp_path / "relabelled.ttl"
     other.write_text(relabelled, "utf-8")
     assert memory_catalog.load(other).unchanged == ("301001/000001",)
+
+
+def test_a_write_of_new_statements_is_one_transaction_all_or_nothing(catalog: Catalog) -> None:
+    """Only new statements (a first import) go to the store as data in one transaction; a write
+    that cannot be completed leaves nothing behind."""
+    from rdflib.term import Variable
+
+    graph = URIRef("https://data.guiyang.example/graph/test")
+    good = (URIRef("https://data.guiyang.example/s"), DCTERMS.title, Literal("题名", lang="zh"), graph)
+    before = len(catalog)
+    with pytest.raises(GovDataError):
+        catalog._store.insert([good, (good[0], DCTERMS.title, Variable("x"), graph)])  # noqa: SLF001
+    assert len(catalog) == before
+    catalog._store.insert([good, good])  # noqa: SLF001
+    assert len(catalog) == before + 1 and list(catalog._store.quads(graph)) == [good]  # noqa: SLF001
