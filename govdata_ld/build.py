@@ -30,8 +30,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -46,6 +44,7 @@ from .catalog import Catalog
 from .city_catalogs import Changes
 from .dcat_ap import write_open_platform
 from .errors import InputError, WorkflowError
+from .files import write_atomically
 from .graphs import WriteSummary
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import GD, PREFIXES
@@ -247,8 +246,8 @@ def build(
     assessment = assess(catalog, as_of=(at or datetime.now(timezone.utc)).date(), report=report)
     say("writing")
     files = write_outputs(catalog, out, report=report, steps=steps, withheld=withheld)
-    files.append(_write_atomically(out / "assessment.csv", assessment.to_csv().encode("utf-8")))
-    files.append(_write_atomically(out / "assessment.ttl", assessment.graph().serialize(format="turtle").encode("utf-8")))
+    files.append(write_atomically(out / "assessment.csv", assessment.to_csv().encode("utf-8")))
+    files.append(write_atomically(out / "assessment.ttl", assessment.graph().serialize(format="turtle").encode("utf-8")))
     summary = BuildSummary(
         loaded=loaded,
         steps=tuple(steps),
@@ -260,7 +259,7 @@ def build(
         decisions_file=decisions_path if decisions is not None else None,
         unused_decisions=tuple(d for d in (decisions or []) if d not in used),
     )
-    _write_atomically(out / "summary.json", json.dumps(_summary_json(summary), ensure_ascii=False, indent=1).encode())
+    write_atomically(out / "summary.json", json.dumps(_summary_json(summary), ensure_ascii=False, indent=1).encode())
     return summary
 
 
@@ -277,7 +276,7 @@ def write_city_catalogs(catalog: Catalog, out: Path) -> list[Path]:
     files, each file whole or not at all."""
     out.mkdir(parents=True, exist_ok=True)
     return [
-        _write_atomically(out / f"{kind}-catalog.ttl", export_city_catalog(catalog, kind))
+        write_atomically(out / f"{kind}-catalog.ttl", export_city_catalog(catalog, kind))
         for kind in CITY_CATALOG_KINDS
     ] + write_open_platform(catalog, out)  # the open platform's DCAT-AP 3 files (Art. 12 para 3)
 
@@ -292,12 +291,12 @@ def write_outputs(
 ) -> list[Path]:
     """Write the city catalogs, the validation report, the steps and what was withheld."""
     written = write_city_catalogs(catalog, out)
-    written.append(_write_atomically(out / "validation.txt", report.text("zh").encode()))
-    written.append(_write_atomically(out / "validation.json", report.to_json("zh").encode()))
+    written.append(write_atomically(out / "validation.txt", report.text("zh").encode()))
+    written.append(write_atomically(out / "validation.json", report.to_json("zh").encode()))
     rows = [("step", "actor", "accepted", "returned", "activities")]
     rows += [(s.step, s.actor, str(len(s.accepted)), str(len(s.returned)), " ".join(s.activities)) for s in steps]
-    written.append(_write_atomically(out / "steps.csv", _csv(rows)))
-    written.append(_write_atomically(out / "withheld.csv", _csv([("code", "why"), *sorted(withheld.items())])))
+    written.append(write_atomically(out / "steps.csv", _csv(rows)))
+    written.append(write_atomically(out / "withheld.csv", _csv([("code", "why"), *sorted(withheld.items())])))
     return written
 
 
@@ -331,20 +330,6 @@ def _csv(rows: Sequence[Sequence[str]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
-
-
-def _write_atomically(path: Path, data: bytes) -> Path:
-    """Write a file whole or not at all (a temporary file renamed over it)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _summary_json(summary: BuildSummary) -> dict[str, object]:

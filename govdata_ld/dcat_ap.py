@@ -16,8 +16,6 @@ catalog. Files are written whole or not at all (a temporary file renamed over th
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -31,6 +29,7 @@ from rdflib.term import Node
 from . import city_catalogs, resources, store
 from .dcat_ap_jsonld import to_jsonld, with_inline_context
 from .errors import ExportError, InputError
+from .files import write_atomically
 from .namespaces import GD, PREFIXES
 from .validation import ValidationReport, ValidationResult, validate_document
 
@@ -337,23 +336,6 @@ def write_dcat_ap(
             check_export(catalog, data, fmt, profile=profile, expected=statements, source=name)
         ready.append((path.parent / name, data))
     return [write_atomically(target, data) for target, data in ready]
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write a file whole or not at all: a temporary file in the same folder, renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _leaks(catalog: Catalog, statements: set[Triple]) -> list[str]:
