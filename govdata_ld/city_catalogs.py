@@ -198,10 +198,10 @@ def plan_publication(
     current = current_versions(catalog, entries)
     publisher = catalog.workflow.tree().municipal_bda
     changes, records, operations = {}, [], []
-    for kind in CITY_CATALOG_KINDS:
+    for kind, head in zip(CITY_CATALOG_KINDS, heads, strict=True):
         changes[kind], quads, text = plan_catalog(
             catalog, kind, derived, current, when=when, activity=activities[kind], publisher=publisher,
-            entries=entries,
+            entries=entries, head=head,
         )
         records += quads
         operations.append(text)
@@ -224,6 +224,7 @@ def plan_catalog(
     activity: URIRef,
     publisher: URIRef,
     entries: Collection[URIRef] | None = None,
+    head: _Head | None = None,
 ) -> tuple[Changes, list[Quad4], str]:
     """Plan bringing one published city catalog up to date with the derived members (derived
     for ``entries`` only, when given: the others keep their membership): what changes, the
@@ -233,7 +234,7 @@ def plan_catalog(
     workflow = minter.workflow_graph()
     iri = minter.city_catalog(kind)
     old = published_versions(catalog, iri, entries)
-    head = _head(catalog, iri)
+    head = head or _head(catalog, iri)  # the caller may have read it already
     new = derived.versions[kind]
     added = sorted(e for e in new if e not in old)
     changed = sorted(e for e in new if e in old and old[e] != new[e])
