@@ -234,8 +234,7 @@ class RemoteStore:
         """
         self._snapshot()
         if bindings:
-            names = sorted(bindings)
-            text = rw.with_values_first(text, values_block(names, [tuple(bindings[n] for n in names)]))
+            text = rw.with_values_first(text, bindings, lambda names: values_block(names, [tuple(bindings[n] for n in names)]))
         form = rw.query_form(text)
         if form == "ASK":
             return bool(self._request_json(text, name=name).get("boolean"))
@@ -625,6 +624,8 @@ class RemoteStore:
         return request  # type: ignore[no-any-return]
 
     def _request_json(self, text: str, *, name: str | None) -> dict[str, Any]:
+        if self._dialect == "virtuoso" and "EXISTS" in text.upper():
+            text = rw.exists_in_bind_as_if(text)
         request = self._query_request(text)
         data = self._retrying(lambda: self._read(request, name=name), what=name or "query")
         try:

@@ -11,7 +11,7 @@ comments, strings and IRIs, so a brace or keyword inside a literal is never mist
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import RDF, XSD, Literal, URIRef, Variable
@@ -103,13 +103,24 @@ def where_brace(text: str) -> int:
     raise QueryError("cannot find the WHERE clause of the query")
 
 
-def with_values_first(text: str, block: str) -> str:
-    """Put a one-row ``VALUES`` block (written by :mod:`sparql_values`) at the start of every
-    group pattern of a query, so a bound parameter holds wherever its variable occurs (a FILTER
-    sees only its own group), as pyoxigraph's substitution and rdflib's initBindings make it hold.
-    Templates, VALUES data and the braces around a subquery get no block."""
+def with_values_first(text: str, variables: Collection[str], block: Callable[[Sequence[str]], str]) -> str:
+    """Put a one-row ``VALUES`` block (written by :mod:`sparql_values` through ``block``) at the
+    start of the query's WHERE clause, binding every parameter, and at the start of each group
+    pattern inside it that mentions a parameter, binding only those it mentions: a parameter then
+    holds wherever its variable occurs (a FILTER or BIND sees only its own group, a subquery only
+    its own WHERE), as pyoxigraph's substitution and rdflib's initBindings make it hold.
+
+    A block binding variables a group never mentions changes no answer, but Virtuoso 7.2 prices
+    every extra join: with a block in each of the 12 groups of ``city_members.rq`` its cost
+    estimate passed its limit (``MaxQueryCostEstimationTime``) and the query was refused.
+    Templates, VALUES data and the braces around a subquery get no block.
+
+    >>> with_values_first("SELECT ?x WHERE { ?x ?p ?o OPTIONAL { ?x ?q ?y } }", ["p"], lambda n: "B" + "".join(n))
+    'SELECT ?x WHERE {\\nBp\\n ?x ?p ?o OPTIONAL { ?x ?q ?y } }'
+    """
+    wanted = set(variables)
     toks = list(tokens(text))
-    places = []
+    places: list[tuple[int, list[str]]] = []
     for i, tok in enumerate(toks):
         if tok.kind != "open":
             continue
@@ -122,12 +133,18 @@ def with_values_first(text: str, block: str) -> str:
             continue
         if j >= 0 and toks[j].kind == "iri" and j > 0 and _upper(toks[j - 1]) == "VALUES":
             continue
-        places.append(tok.end)
+        if not places:  # the WHERE clause itself: every parameter (a projected one included)
+            places.append((tok.end, sorted(wanted)))
+            continue
+        close = _matching(toks, i)
+        mentioned = sorted({t.text[1:] for t in toks[i + 1:close] if t.kind == "var"} & wanted)
+        if mentioned:
+            places.append((tok.end, mentioned))
     if not places:
         raise QueryError("cannot find the WHERE clause of the query")
     out, last = [], 0
-    for at in places:
-        out += [text[last:at], "\n", block, "\n"]
+    for at, names in places:
+        out += [text[last:at], "\n", block(names), "\n"]
         last = at
     return "".join([*out, text[last:]])
 
@@ -385,3 +402,56 @@ def data_only(where: str) -> bool:
     """Whether a WHERE group holds nothing but one VALUES block (evaluated without the store)."""
     kinds = [t.kind for t in tokens(where)]
     return kinds in ([], ["open", "close"], ["open", "values", "close"])
+
+
+# -- dialects --------------------------------------------------------------------------------
+
+
+def exists_in_bind_as_if(text: str) -> str:
+    """Write each ``EXISTS {…}`` and ``NOT EXISTS {…}`` inside a ``BIND(…)`` as
+    ``IF(EXISTS {…}, true, false)``: the same value (an EXISTS is never an error), in the form
+    Virtuoso 7.2 compiles. It refuses an EXISTS that is an operand of ``||`` or ``&&`` in a BIND
+    (``SQ074``), while it takes an EXISTS alone, an ``IF`` around one, and either in a FILTER.
+
+    >>> exists_in_bind_as_if("SELECT * WHERE { ?s ?p ?o BIND(BOUND(?o) || NOT EXISTS { ?s ?q ?r } AS ?x) }")
+    'SELECT * WHERE { ?s ?p ?o BIND(BOUND(?o) || IF(NOT EXISTS { ?s ?q ?r }, true, false) AS ?x) }'
+    """
+    toks = list(tokens(text))
+    edits: list[tuple[int, str]] = []
+    i = 0
+    while i < len(toks):
+        if _upper(toks[i]) == "BIND" and i + 1 < len(toks) and toks[i + 1].text == "(":
+            end = _closing_paren(toks, i + 1)
+            j = i + 2
+            while j < end:
+                word = _upper(toks[j])
+                starts = j
+                if word == "NOT" and j + 1 < end and _upper(toks[j + 1]) == "EXISTS":
+                    j += 1
+                    word = "EXISTS"
+                if word == "EXISTS" and j + 1 < end and toks[j + 1].kind == "open":
+                    close = _matching(toks, j + 1)
+                    edits += [(toks[starts].start, "IF("), (toks[close].end, ", true, false)")]
+                    j = close + 1
+                    continue
+                j += 1
+            i = end + 1
+            continue
+        i += 1
+    out, last = [], 0
+    for at, piece in sorted(edits):
+        out += [text[last:at], piece]
+        last = at
+    return "".join([*out, text[last:]])
+
+
+def _closing_paren(toks: Sequence[Token], open_index: int) -> int:
+    depth = 0
+    for j in range(open_index, len(toks)):
+        if toks[j].text == "(":
+            depth += 1
+        elif toks[j].text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise QueryError("unbalanced parentheses")
