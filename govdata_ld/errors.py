@@ -7,7 +7,10 @@ workflow step the Measures do not allow.
     GovDataError
     ├── ConfigurationError
     ├── ResourceNotFoundError (LookupError)
-    ├── InputError (ValueError)
+    ├── InputError (ValueError): input refused, with a stable code and a location
+    │   ├── InputLimitError: a limit of the input gate exceeded (bytes, statements, ...)
+    │   ├── UnsafeInputError: something that would reach the network or the disk (DTD, remote context)
+    │   ├── ClassificationError: a share/open attribute (or grade) unknown, missing or conflicting
     │   └── SheetError: every bad cell of a spreadsheet, each located (CellProblem)
     ├── QueryError
     │   └── ParameterError
@@ -31,7 +34,14 @@ from pathlib import Path
 
 
 class GovDataError(Exception):
-    """Root of every error raised by govdata-ld."""
+    """Root of every error raised by govdata-ld.
+
+    Attributes:
+        code: a stable, dotted code for programs and the docs (``docs/security.md`` lists them);
+            subclasses set their own, and a raise may name a more precise one.
+    """
+
+    code: str = "error"
 
 
 class ConfigurationError(GovDataError):
@@ -68,13 +78,25 @@ class ResourceNotFoundError(GovDataError, LookupError):
 
 
 class InputError(GovDataError, ValueError):
-    """Input that cannot be read: a missing file, an unknown format, a syntax error, a bad value.
+    """Input that cannot be read or is refused: a missing file, an unknown format, a syntax error,
+    a limit exceeded, a bad value. Nothing is written when it is raised.
+
+    Located as a person finds the place: line and column in RDF text, a JSON Pointer in JSON-LD,
+    sheet, row and column letter in a spreadsheet, the parameter's name for an API or CLI value.
 
     Attributes:
-        source: the file (or "-" for standard input, or a parameter name) the input came from.
+        code: the stable code (``input.syntax``, ``input.too-large``, ``param.unknown-value`` ...).
+        source: the file (or "-" for standard input) the input came from.
         line: 1-based line of the error, when known.
-        column: 1-based column of the error, when known.
+        column: 1-based column of the error in text (an int), or a spreadsheet column letter.
+        pointer: the JSON Pointer (RFC 6901) of the offending value in a JSON-LD document.
+        sheet: the spreadsheet's sheet (or an XLSX part) the error is in.
+        row: the 1-based spreadsheet row.
+        parameter: the name of the API or CLI parameter whose value is refused.
+        detail: the message without the location.
     """
+
+    code = "input.invalid"
 
     def __init__(
         self,
@@ -82,16 +104,91 @@ class InputError(GovDataError, ValueError):
         *,
         source: str | None = None,
         line: int | None = None,
-        column: int | None = None,
+        column: int | str | None = None,
+        code: str | None = None,
+        pointer: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        parameter: str | None = None,
     ) -> None:
+        if code is not None:
+            self.code = code
         self.source = source
         self.line = line
         self.column = column
+        self.pointer = pointer
+        self.sheet = sheet
+        self.row = row
+        self.parameter = parameter
         self.detail = message
-        where = source or ""
-        if line is not None:
-            where += f":{line}" + (f":{column}" if column is not None else "")
+        where = self.location
         super().__init__(f"{where}: {message}" if where else message)
+
+    @property
+    def location(self) -> str:
+        """Where the error is, as one string ("" when nothing is known).
+
+        >>> InputError("bad", source="a.ttl", line=3, column=7).location
+        'a.ttl:3:7'
+        >>> InputError("bad", source="a.jsonld", pointer="/@graph/0").location
+        'a.jsonld#/@graph/0'
+        >>> InputError("bad", parameter="format").location
+        'parameter format'
+        """
+        where = self.source or ""
+        if self.sheet is not None:
+            where += f" [{self.sheet}]"
+            if self.row is not None:
+                where += f" row {self.row}" + (f", column {self.column}" if self.column else "")
+        elif self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        if self.pointer is not None:
+            where += f"#{self.pointer}"
+        if self.parameter is not None:
+            where += (" " if where else "") + f"parameter {self.parameter}"
+        return where
+
+
+class InputLimitError(InputError):
+    """Input beyond a limit of the input gate (bytes, statements, literal length, nesting depth),
+    refused before or while parsing; ``docs/security.md`` says how to raise a limit.
+
+    Attributes:
+        limit: the limit in force.
+    """
+
+    code = "input.too-large"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        code: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        pointer: str | None = None,
+        parameter: str | None = None,
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, code=code, source=source, line=line, column=column, pointer=pointer,
+                         parameter=parameter)
+
+
+class UnsafeInputError(InputError):
+    """Input refused because reading it would give the parser ambient authority: an XML DTD or
+    entity declaration, a JSON-LD context to fetch or read, an IRI scheme that names a local
+    resource."""
+
+    code = "input.refused"
+
+
+class ClassificationError(InputError):
+    """A share or open attribute (or grade) that is unknown, missing, given twice or in conflict:
+    refused, never defaulted (fail closed, Measures Art. 9 para 2)."""
+
+    code = "input.unknown-value"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,6 +238,8 @@ class SheetError(InputError):
         problems: the located cell problems, in file, sheet and row order.
     """
 
+    code = "input.sheet"
+
     def __init__(self, problems: Iterable[CellProblem]) -> None:
         self.problems = tuple(problems)
         sources = sorted({p.source for p in self.problems})
@@ -148,6 +247,13 @@ class SheetError(InputError):
         super().__init__(
             f"{len(self.problems)} problem(s) in {', '.join(sources) or 'the sheets'}; nothing was imported\n{lines}"
         )
+        if self.problems:  # located at the first problem (all of them are in ``problems``)
+            first = self.problems[0]
+            self.source, self.sheet, self.row, self.column = first.source, first.sheet, first.row, first.column or None
+
+    @property
+    def location(self) -> str:
+        return ""  # the message lists every problem with its place
 
 
 class ExportError(GovDataError):
@@ -171,15 +277,32 @@ class QueryError(GovDataError):
 
     Attributes:
         name: the named query or file the text came from, when known.
+        code: ``query.invalid`` unless a raise names a more precise one (``query.refused``).
     """
 
-    def __init__(self, message: str, *, name: str | None = None) -> None:
+    code = "query.invalid"
+
+    def __init__(self, message: str, *, name: str | None = None, code: str | None = None) -> None:
+        if code is not None:
+            self.code = code
         self.name = name
         super().__init__(f"{name}: {message}" if name else message)
 
 
 class ParameterError(QueryError):
-    """A query parameter that is unknown, missing or of the wrong type."""
+    """A query parameter that is unknown, missing or of the wrong type.
+
+    Attributes:
+        parameter: the parameter's name, when one parameter is at fault.
+    """
+
+    code = "param.invalid"
+
+    def __init__(
+        self, message: str, *, name: str | None = None, code: str | None = None, parameter: str | None = None
+    ) -> None:
+        self.parameter = parameter
+        super().__init__(message, name=name, code=code)
 
 
 class StoreError(GovDataError):

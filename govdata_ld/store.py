@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
+from . import input_gate
 from .errors import InputError, QueryError, StoreError, StoreInUseError
 from .results import SelectResult
 
@@ -53,15 +54,18 @@ def format_for(source: str, explicit: str | None = None) -> str:
     """Decide the format of a source: the explicit name, else the file extension.
 
     Raises:
-        InputError: the format is unknown; the message lists the known ones.
+        InputError: ``param.unknown-value`` (parameter ``format``) for an unknown format name,
+            ``input.unknown-format`` for an extension that names none; the message lists the
+            known ones.
 
     >>> format_for("city.ttl")
     'turtle'
     """
     if explicit is not None:
-        if explicit not in FORMATS:
+        if not isinstance(explicit, str) or explicit not in FORMATS:
             raise InputError(
-                f"unknown format {explicit!r}; known: {', '.join(FORMATS)}", source=source
+                f"unknown format {explicit!r}; known: {', '.join(FORMATS)}", source=source,
+                code="param.unknown-value", parameter="format",
             )
         return explicit
     suffix = Path(source).suffix.lower()
@@ -69,27 +73,39 @@ def format_for(source: str, explicit: str | None = None) -> str:
         raise InputError(
             f"cannot tell the format from the extension {suffix or '(none)'!r}; "
             f"known extensions: {', '.join(EXTENSIONS)} (or give a format: {', '.join(FORMATS)})",
-            source=source,
+            source=source, code="input.unknown-format",
         )
     return EXTENSIONS[suffix]
 
 
 def read_source(source: str) -> bytes:
-    """The bytes of a file, or of standard input for "-".
+    """The bytes of a file, or of standard input for "-", read no further than the gate's
+    ``max_bytes``; a document that opens with an XML prolog is refused if it declares a DTD,
+    whatever format it will be parsed as.
 
     Raises:
-        InputError: the file cannot be read.
+        InputError: ``input.unreadable`` (the file cannot be read), ``input.too-large``,
+            ``input.dtd-refused``.
     """
-    if source == "-":
-        return sys.stdin.buffer.read()
+    limits = input_gate.limits()
     try:
-        return Path(source).read_bytes()
+        if source == "-":
+            data = sys.stdin.buffer.read(limits.max_bytes + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(limits.max_bytes + 1)
     except OSError as exc:
-        raise InputError(exc.strerror or "cannot read file", source=source) from exc
+        raise InputError(exc.strerror or "cannot read file", source=source, code="input.unreadable") from exc
+    input_gate.check_size(len(data), source=source, active=limits)
+    if input_gate.looks_like_xml(data):
+        input_gate.refuse_dtd(data, source=source)
+    return data
 
 
 def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
-    """Parse a whole document into statements before anything is written.
+    """Parse a whole document into statements before anything is written, through the input
+    gate (:mod:`govdata_ld.input_gate`): limits on bytes, statements, literal and IRI length and
+    nesting, no DTD, no context fetched.
 
     Args:
         data: the document's bytes (UTF-8).
@@ -97,24 +113,57 @@ def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
         source: the file name (or "-") used in error messages.
 
     Raises:
-        InputError: the document does not parse; carries the line and column when known.
+        InputError: the document is refused or does not parse; with a code and, when known, the
+            line and column (or JSON Pointer).
     """
-    try:
-        parsed = list(ox.parse(data, format=FORMATS[format]))
-    except (SyntaxError, ValueError, OSError) as exc:
-        raise _input_error(exc, source) from exc
-    convert = _TermCache()
+    limits = input_gate.limits()
+    if format not in FORMATS:
+        format_for(source, format)
+    data = input_gate.screen(data, format, source=source, active=limits)
+    cache: dict[object, Node] = {}
+
+    def convert(term: object) -> Node:
+        found = cache.get(term)
+        if found is None:
+            problem = None
+            if isinstance(term, ox.Literal):
+                if term.direction:
+                    raise input_gate.unsupported(f"a literal with a base direction (--{term.direction})", source=source)
+                problem = input_gate.literal_problem(term.value, limits)
+            elif isinstance(term, ox.NamedNode):
+                problem = input_gate.iri_problem(term.value, limits)
+            elif isinstance(term, ox.Triple):
+                raise input_gate.unsupported("an RDF 1.2 triple term", source=source)
+            if problem is not None:
+                raise input_gate.located(*problem, data, format, term.value, source=source, active=limits)  # type: ignore[attr-defined]
+            found = cache[term] = _term(term)
+        return found
+
     quads: list[Quad] = []
-    for statement in parsed:
-        graph = statement.graph_name if isinstance(statement, ox.Quad) else None
-        quads.append(
-            (
-                convert(statement.subject),
-                convert(statement.predicate),
-                convert(statement.object),
-                None if graph is None or isinstance(graph, ox.DefaultGraph) else convert(graph),
+    nested: dict[str, list[str]] = {}
+    try:
+        for statement in ox.parse(data, format=FORMATS[format]):
+            if len(quads) >= limits.max_statements:
+                raise input_gate.too_many_statements(limits, source=source)
+            graph = statement.graph_name if isinstance(statement, ox.Quad) else None
+            subject, obj = statement.subject, statement.object
+            if isinstance(obj, ox.BlankNode) and isinstance(subject, ox.BlankNode):
+                nested.setdefault(subject.value, []).append(obj.value)
+            quads.append(
+                (
+                    convert(subject),
+                    convert(statement.predicate),
+                    convert(obj),
+                    None if graph is None or isinstance(graph, ox.DefaultGraph) else convert(graph),
+                )
             )
-        )
+    except (SyntaxError, ValueError, OSError, MemoryError) as exc:
+        raise _input_error(exc, source, data, format) from exc
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException":  # a Rust panic in the engine: still a refusal
+            raise InputError(f"the parser failed: {exc}", source=source, code="input.syntax") from exc
+        raise
+    input_gate.check_depth(nested, data, format, source=source, active=limits)
     return quads
 
 
@@ -285,11 +334,18 @@ class EmbeddedStore:
         del self._store
 
 
-def _input_error(exc: Exception, source: str) -> InputError:
-    """An engine's parse failure as an InputError naming the source, line and column."""
+def _input_error(exc: Exception, source: str, data: bytes = b"", format: str = "") -> InputError:
+    """An engine's parse failure as an InputError with a code, naming the source, line and column."""
+    if isinstance(exc, InputError):
+        return exc
+    if isinstance(exc, MemoryError):  # pyoxigraph's token buffer is capped at 16 MiB
+        limits = input_gate.limits()
+        return input_gate.located("input.literal-too-long", f"a token longer than the parser's buffer ({exc})",
+                                  data, format, "", source=source, active=limits)
     if isinstance(exc, SyntaxError):
-        return InputError(exc.msg or str(exc), source=source, line=exc.lineno, column=exc.offset)
-    return InputError(str(exc), source=source)
+        return input_gate.parser_error(exc.msg or str(exc), data, format, source=source, line=exc.lineno,
+                                       column=exc.offset)
+    return input_gate.parser_error(str(exc), data, format, source=source, line=None, column=None)
 
 
 class _TermCache(dict):  # type: ignore[type-arg]
