@@ -4,10 +4,18 @@ The code lists themselves are SKOS concept schemes in ``ontology/`` (data a depl
 replace); these enums name the shipped concepts for integration scripts, and
 ``tests/test_codes.py`` checks that each enum lists exactly its scheme's concepts. Record fields
 accept a member or any concept IRI, so a replaced scheme needs no code change.
+
+Classification values written by people (a sheet's cell, a record's text, a DCAT-AP literal) are
+canonicalised through one table, :data:`SYNONYMS`, with :func:`normalise` (NFKC, format characters
+removed, blanks trimmed and collapsed, case folded): the zh and en labels, the notations, the
+traditional-character spellings and the wordings of the national guide. A text that names no
+concept, or names two, is unknown: refused or withheld, never defaulted (Measures Art. 9 para 2).
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable, Mapping
 from enum import Enum
 
 from rdflib import URIRef
@@ -17,6 +25,17 @@ from .namespaces import code_namespace
 
 class CodeEnum(Enum):
     """A code-list concept; ``.value`` is its IRI."""
+
+    @classmethod
+    def canonical(cls, text: str) -> CodeEnum | None:
+        """The member a person's text names, through :data:`SYNONYMS` and the enum's own IRIs;
+        None when it names none (or more than one).
+
+        >>> ShareAttribute.canonical(" 無條件共享\u200b").name, OpenAttribute.canonical("N/A")
+        ('UNCONDITIONAL', None)
+        """
+        found = lookup_table(cls).get(normalise(text))
+        return None if found is None else cls(found)
 
     @property
     def iri(self) -> URIRef:
@@ -242,3 +261,73 @@ SCHEMES: dict[type[CodeEnum], str] = {
     Platform: "platform",
 }
 """Each enum and the slug of the scheme whose concepts it names."""
+
+
+def normalise(text: str) -> str:
+    """The key a classification text is looked up by: NFKC (full-width forms and the ideographic
+    space become ASCII), format characters (zero-width spaces, BOM, joiners) removed, blanks
+    trimmed and collapsed, case folded.
+
+    >>> normalise("\ufeff  Not\u3000\u3000SHARED\u200b "), normalise("ＮＯＴ－ＯＰＥＮ")
+    ('not shared', 'not-open')
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(kept.split()).casefold()
+
+
+SYNONYMS: Mapping[CodeEnum, tuple[str, ...]] = {
+    # Art. 9 para 2; 国发〔2016〕51号 art. 5 (无条件共享类、有条件共享类、不予共享类); notations 1-3.
+    ShareAttribute.UNCONDITIONAL: ("无条件共享", "無條件共享", "无条件共享类", "無條件共享類", "1",
+                                   "unconditional", "shared unconditionally", "unconditionally shared"),
+    ShareAttribute.CONDITIONAL: ("有条件共享", "有條件共享", "有条件共享类", "有條件共享類", "2",
+                                 "conditional", "shared conditionally", "conditionally shared"),
+    ShareAttribute.NOT_SHARED: ("不予共享", "不予共享类", "不予共享類", "不共享", "3",
+                                "not shared", "not-shared", "unshared"),
+    # Art. 9 para 2; Guizhou scheme (notations 1-3) and Guiyang's 依申请开放 (4).
+    OpenAttribute.UNCONDITIONAL: ("无条件开放", "無條件開放", "无条件开放类", "無條件開放類", "1",
+                                  "unconditional", "opened unconditionally", "unconditionally open"),
+    OpenAttribute.CONDITIONAL: ("有条件开放", "有條件開放", "有条件开放类", "有條件開放類", "2",
+                                "conditional", "opened conditionally", "conditionally open"),
+    OpenAttribute.NOT_OPEN: ("不予开放", "不予開放", "不予开放类", "不予開放類", "不开放", "不開放", "3",
+                             "not open", "not-open", "not opened"),
+    OpenAttribute.ON_APPLICATION: ("依申请开放", "依申請開放", "4", "on application", "opened on application",
+                                   "on-application"),
+}
+"""Every text known to name a share or open attribute, by concept. A deployment's own labels and
+notations (from its SKOS schemes) are added to these by :func:`lookup_table`'s callers; a text that
+ends up naming two concepts names neither."""
+
+
+def build_index(entries: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Normalised text -> concept IRI from (text, IRI) pairs; a text naming two concepts is
+    dropped (ambiguous, fail closed), and so is an empty text.
+
+    >>> build_index([("A", "x"), ("a ", "y"), ("b", "x")])
+    {'b': 'x'}
+    """
+    found: dict[str, set[str]] = {}
+    for text, iri in entries:
+        key = normalise(text)
+        if key:
+            found.setdefault(key, set()).add(iri)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def synonym_pairs(members: Iterable[CodeEnum]) -> list[tuple[str, str]]:
+    """The (text, IRI) pairs :data:`SYNONYMS` gives for some members (for a code list's index)."""
+    return [(text, member.value) for member in members for text in SYNONYMS.get(member, ())]
+
+
+_TABLES: dict[type[CodeEnum], dict[str, str]] = {}
+
+
+def lookup_table(enum: type[CodeEnum]) -> dict[str, str]:
+    """The shipped lookup of one enum: its synonyms and its members' IRIs and slugs."""
+    table = _TABLES.get(enum)
+    if table is None:
+        pairs = synonym_pairs(enum)
+        pairs += [(m.value, m.value) for m in enum]
+        pairs += [(m.value.rsplit("/", 1)[-1], m.value) for m in enum]
+        table = _TABLES[enum] = build_index(pairs)
+    return table

@@ -2,11 +2,19 @@
 
 Each :class:`Field` says which predicate a record attribute becomes and how its value is written;
 :func:`to_triples` and :func:`from_graph` read the same table, so the two directions cannot drift.
+
+Records are API input, so every value passes the input gate on its way in: texts within the
+literal limits and free of control characters, IRIs well formed and of an allowed scheme, and
+code-list values given as text canonicalised through the one table of :mod:`govdata_ld.codes`
+(a label, notation or known synonym names its concept); a share or open attribute or grade that
+is unknown or missing is refused, never defaulted (Measures Art. 9 para 2). Errors name the
+record's attribute as the parameter.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +42,8 @@ from .codes import (
     Theme,
     UpdateCycle,
 )
-from .errors import InputError
+from . import input_gate
+from .errors import ClassificationError, InputError
 from .iris import Minter, code_of_division, division_concept
 from .namespaces import CSVW, GD, VCARD
 from .records import (
@@ -244,8 +253,9 @@ def subject_of(record: Record, minter: Minter) -> URIRef:
         return minter.system(record.code)
     spec = SPECS.get(type(record))
     if spec is not None and spec.subject is not None:
-        return _concept(getattr(record, spec.subject.attr))
-    raise TypeError(f"not a record: {record!r}")
+        return _concept(getattr(record, spec.subject.attr), spec.subject)
+    raise InputError(f"not a record: {type(record).__name__}; expected one of "
+                     f"{', '.join(sorted(c.__name__ for c in SPECS))}", code="param.unknown-value", parameter="records")
 
 
 def to_triples(record: Record, minter: Minter) -> list[Triple]:
@@ -258,6 +268,11 @@ def to_triples(record: Record, minter: Minter) -> list[Triple]:
     20
     """
     subject = subject_of(record, minter)
+    if isinstance(record, Entry):
+        for attr in CLASSIFIED:
+            if getattr(record, attr) is None:
+                raise ClassificationError(f"entry {record.code}: no {attr} attribute; it is never defaulted (Art. 9 para 2)",
+                                          code="input.missing-value", parameter=attr)
     triples = _describe(record, subject, minter)
     if isinstance(record, Organ):
         triples += _organ_catalogs(record, subject, minter)
@@ -292,17 +307,27 @@ def _describe(record: Any, subject: URIRef, minter: Minter) -> list[Triple]:
                 if field.many:
                     triples.append((child, GD.order, Literal(position)))
             else:
-                triples.append((subject, field.predicate, _write(field.kind, item, minter)))
+                triples.append((subject, field.predicate, _write(field, item, minter)))
     return triples
 
 
-def _write(kind: Kind, value: Any, minter: Minter) -> Node:
+def _write(field: Field, value: Any, minter: Minter) -> Node:
+    kind = field.kind
+    if kind is Kind.CONCEPT:
+        return _concept(value, field)
+    if kind is Kind.DATE:
+        if not isinstance(value, date):
+            raise InputError(f"expected a date, got {type(value).__name__} {value!r}", code="param.type",
+                             parameter=field.attr)
+        return Literal(value.isoformat(), datatype=XSD.date)
+    if not isinstance(value, str):
+        raise InputError(f"expected text, got {type(value).__name__} {value!r}", code="param.type", parameter=field.attr)
+    if kind in (Kind.TEXT, Kind.ZH, Kind.EN):
+        problem = input_gate.literal_problem(value, input_gate.limits())
+        if problem is not None:
+            raise InputError(problem[1], code=problem[0], parameter=field.attr)
+        return Literal(value, lang={Kind.ZH: "zh", Kind.EN: "en"}.get(kind))
     writers: dict[Kind, Callable[[Any], Node]] = {
-        Kind.TEXT: Literal,
-        Kind.ZH: lambda v: Literal(v, lang="zh"),
-        Kind.EN: lambda v: Literal(v, lang="en"),
-        Kind.DATE: lambda v: Literal(v.isoformat(), datatype=XSD.date),
-        Kind.CONCEPT: _concept,
         Kind.ORGAN: minter.organ,
         Kind.ENTRY: minter.entry,
         Kind.SYSTEM: minter.system,
@@ -311,11 +336,44 @@ def _write(kind: Kind, value: Any, minter: Minter) -> Node:
         Kind.MAILTO: lambda v: URIRef(f"mailto:{v}"),
         Kind.TEL: lambda v: URIRef(f"tel:{v}"),
     }
-    return writers[kind](value)
+    written = writers[kind](value)
+    if isinstance(written, URIRef):
+        _check_iri(str(written), field.attr)
+    return written
 
 
-def _concept(value: CodeEnum | URIRef) -> URIRef:
-    return value.iri if isinstance(value, CodeEnum) else URIRef(value)
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f]+")
+
+
+def _check_iri(text: str, attr: str) -> None:
+    if not _IRI.fullmatch(text):
+        raise InputError(f"not an IRI: {text!r}", code="input.invalid-iri", parameter=attr)
+    problem = input_gate.iri_problem(text, input_gate.limits())
+    if problem is not None:
+        raise InputError(problem[1], code=problem[0], parameter=attr)
+
+
+CLASSIFIED = ("share", "open", "grade")
+"""Entry attributes that decide what may be shared and opened: required, never defaulted."""
+
+
+def _concept(value: CodeEnum | URIRef | str, field: Field | None = None) -> URIRef:
+    """A code-list value as its concept IRI: an enum member, an IRI, or a text that names one
+    concept of the field's code list through :mod:`govdata_ld.codes` (label, notation, synonym)."""
+    if isinstance(value, CodeEnum):
+        return value.iri
+    attr = field.attr if field is not None else "value"
+    if not isinstance(value, str):
+        raise InputError(f"expected a code-list value, got {type(value).__name__} {value!r}", code="param.type",
+                         parameter=attr)
+    if _IRI.fullmatch(value) and input_gate.iri_problem(value, input_gate.limits()) is None:
+        return URIRef(value)
+    member = field.enum.canonical(value) if field is not None and field.enum is not None else None
+    if member is None:
+        allowed = ", ".join(m.name for m in field.enum) if field is not None and field.enum is not None else "a concept IRI"
+        raise ClassificationError(f"{value!r} names no value of the code list (nor one IRI); allowed: {allowed}",
+                                  code="input.unknown-value", parameter=attr)
+    return member.iri
 
 
 def _organ_catalogs(organ: Organ, subject: URIRef, minter: Minter) -> list[Triple]:
@@ -336,9 +394,10 @@ def _organ_catalogs(organ: Organ, subject: URIRef, minter: Minter) -> list[Tripl
 
 def _memberships(entry: Entry, subject: URIRef, minter: Minter) -> list[Triple]:
     kinds = ["resource"]
-    if _concept(entry.share) in SHARED:
+    spec = {f.attr: f for f in SPECS[Entry].fields}
+    if _concept(entry.share, spec["share"]) in SHARED:
         kinds.append("sharing")
-    if _concept(entry.open) in OPENED:
+    if _concept(entry.open, spec["open"]) in OPENED:
         kinds.append("open")
     return [(minter.catalog(entry.provider, k), DCAT.dataset, subject) for k in kinds]
 
