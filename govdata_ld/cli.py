@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from . import __version__, queries, resources
+from . import __version__, input_gate, queries, resources
 from .catalog import Catalog, Stats
 from .errors import GovDataError
 from .namespaces import PREFIXES, curie
 from .results import SelectResult
 from .settings import Settings
-from .store import FORMATS
+from .store import FORMATS, read_source
 from .validation import ENGINES
 from .validation import validate as run_validation
 
@@ -51,8 +51,9 @@ class CommandError(click.ClickException):
     default=DEFAULT_STORE,
     show_default=True,
     help="Store directory, 'memory' for a one-shot store, or a SPARQL server's query URL "
-    "(http://…; update and Graph Store URLs and credentials from GOVDATA_STORE_CONFIG and "
-    "GOVDATA_STORE_USER/PASSWORD, see docs/stores.md) (env GOVDATA_STORE).",
+    "(http://…; the [store] table of the settings file gives its other URLs and names the "
+    "environment variables holding the credentials, see docs/stores.md); when not given, the "
+    "[store] url of the settings file, else the default (env GOVDATA_STORE).",
 )
 @click.option(
     "--config",
@@ -71,7 +72,8 @@ def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> Non
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"store": store, "config": config}
+    given = ctx.get_parameter_source("store") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = {"store": store, "config": config, "store_given": given}
 
 
 def data_option(function: F) -> F:
@@ -104,7 +106,10 @@ def open_store(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catal
     """The store the group options name (loading ``data`` first); library errors exit 2."""
     try:
         settings = Settings.load(ctx.obj["config"])
-        with Catalog.open(ctx.obj["store"], settings=settings) as catalog:
+        location = ctx.obj["store"]
+        if not ctx.obj.get("store_given") and settings.store is not None and settings.store.url:
+            location = settings.store.url
+        with Catalog.open(location, settings=settings) as catalog:
             if data:
                 catalog.load(*data)
             yield catalog
@@ -172,9 +177,11 @@ def query(
         govdata-ld query count_entries_by -p dimension=gd:grade -f csv
     """
     bindings = dict(_split_param(p) for p in params)
+    is_file = query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file()
+    text = _read_text(query_name) if is_file else None
     with open_store(ctx, data) as catalog:
-        if query_name == "-" or query_name.endswith(".rq") or Path(query_name).is_file():
-            result = catalog.query(_read_text(query_name), bindings, name=query_name)
+        if text is not None:
+            result = catalog.query(text, bindings, name=query_name)
         else:
             result = catalog.run(query_name, **bindings)
     print_result(result, output)
@@ -310,17 +317,30 @@ def print_result(result: SelectResult | Graph | bool, output: str) -> None:
 
 
 def _split_param(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` of ``--param``: a variable name and a value the input gate lets through."""
     name, sep, value = text.partition("=")
+    name = name.lstrip("?")
     if not sep or not name:
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--param")
-    return name.lstrip("?"), value
+    if not name.isidentifier():
+        raise click.BadParameter(f"{name!r} is not a variable name (letters, digits, _)", param_hint="--param")
+    problem = input_gate.literal_problem(value, input_gate.limits())
+    if problem is not None:
+        raise click.BadParameter(f"{name}: {problem[1]} [{problem[0]}]", param_hint="--param")
+    return name, value
 
 
 def _read_text(path: str) -> str:
+    """A query file's text (or standard input's), through the input gate: bounded, UTF-8, no
+    ``\\u`` escapes, brackets nested no deeper than the limit."""
     try:
-        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_source(path).decode("utf-8")
+        input_gate.check_query(text, name=path)
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path}: cannot read query: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except GovDataError as exc:
         raise CommandError(f"{path}: cannot read query: {exc}") from exc
+    return text
 
 
 def help_pages() -> dict[str, str]:
