@@ -7,8 +7,8 @@ accept a member or any concept IRI, so a replaced scheme needs no code change.
 
 Classification values written by people (a sheet's cell, a record's text, a DCAT-AP literal) are
 canonicalised through one table, :data:`SYNONYMS`, with :func:`normalise` (NFKC, format characters
-removed, blanks trimmed and collapsed, case folded): the zh and en labels, the notations, the
-traditional-character spellings and the wordings of the national guide. A text that names no
+removed, blanks trimmed and collapsed, case folded): the zh and en labels, the notations and the
+wordings of the national guide. A text that names no
 concept, or names two, is unknown: refused or withheld, never defaulted (Measures Art. 9 para 2).
 """
 
@@ -31,7 +31,7 @@ class CodeEnum(Enum):
         """The member a person's text names, through :data:`SYNONYMS` and the enum's own IRIs;
         None when it names none (or more than one).
 
-        >>> ShareAttribute.canonical(" 無條件共享\u200b").name, OpenAttribute.canonical("N/A")
+        >>> ShareAttribute.canonical(" 无条件共享\u200b").name, OpenAttribute.canonical("不予開放")
         ('UNCONDITIONAL', None)
         """
         found = lookup_table(cls).get(normalise(text))
@@ -278,25 +278,20 @@ def normalise(text: str) -> str:
 
 SYNONYMS: Mapping[CodeEnum, tuple[str, ...]] = {
     # Art. 9 para 2; 国发〔2016〕51号 art. 5 (无条件共享类、有条件共享类、不予共享类); notations 1-3.
-    ShareAttribute.UNCONDITIONAL: ("无条件共享", "無條件共享", "无条件共享类", "無條件共享類", "1",
-                                   "unconditional", "shared unconditionally", "unconditionally shared"),
-    ShareAttribute.CONDITIONAL: ("有条件共享", "有條件共享", "有条件共享类", "有條件共享類", "2",
-                                 "conditional", "shared conditionally", "conditionally shared"),
-    ShareAttribute.NOT_SHARED: ("不予共享", "不予共享类", "不予共享類", "不共享", "3",
-                                "not shared", "not-shared", "unshared"),
-    # Art. 9 para 2; Guizhou scheme (notations 1-3) and Guiyang's 依申请开放 (4).
-    OpenAttribute.UNCONDITIONAL: ("无条件开放", "無條件開放", "无条件开放类", "無條件開放類", "1",
-                                  "unconditional", "opened unconditionally", "unconditionally open"),
-    OpenAttribute.CONDITIONAL: ("有条件开放", "有條件開放", "有条件开放类", "有條件開放類", "2",
-                                "conditional", "opened conditionally", "conditionally open"),
-    OpenAttribute.NOT_OPEN: ("不予开放", "不予開放", "不予开放类", "不予開放類", "不开放", "不開放", "3",
-                             "not open", "not-open", "not opened"),
-    OpenAttribute.ON_APPLICATION: ("依申请开放", "依申請開放", "4", "on application", "opened on application",
-                                   "on-application"),
+    ShareAttribute.UNCONDITIONAL: ("无条件共享", "无条件共享类", "1", "unconditional", "shared unconditionally"),
+    ShareAttribute.CONDITIONAL: ("有条件共享", "有条件共享类", "2", "conditional", "shared conditionally"),
+    ShareAttribute.NOT_SHARED: ("不予共享", "不予共享类", "不共享", "3", "not shared", "not-shared"),
+    # Art. 9 para 2; the Guizhou scheme (notations 1-3) and Guiyang's 依申请开放 (4).
+    OpenAttribute.UNCONDITIONAL: ("无条件开放", "无条件开放类", "1", "unconditional", "opened unconditionally"),
+    OpenAttribute.CONDITIONAL: ("有条件开放", "有条件开放类", "2", "conditional", "opened conditionally"),
+    OpenAttribute.NOT_OPEN: ("不予开放", "不予开放类", "不开放", "3", "not open", "not-open", "not opened"),
+    OpenAttribute.ON_APPLICATION: ("依申请开放", "4", "on application", "opened on application", "on-application"),
 }
-"""Every text known to name a share or open attribute, by concept. A deployment's own labels and
-notations (from its SKOS schemes) are added to these by :func:`lookup_table`'s callers; a text that
-ends up naming two concepts names neither."""
+"""Every text known to name a share or open attribute, by concept (compared after
+:func:`normalise`). A deployment's own labels and notations (from its SKOS schemes) are added by
+the code lists that use the table; a text that then names two concepts names neither.
+Traditional-character spellings (不予開放) are deliberately absent: they are refused, so a
+person writes the value the catalog standard uses."""
 
 
 def build_index(entries: Iterable[tuple[str, str]]) -> dict[str, str]:
