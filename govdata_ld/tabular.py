@@ -35,6 +35,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[impo
 from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from rdflib import Graph
 
+from . import input_gate
 from .errors import CellProblem, InputError, SheetError
 from .graphs import WriteSummary
 from .iris import Minter
@@ -229,7 +230,8 @@ def write_entries(
         InputError: an unknown format, or a file that cannot be written.
     """
     if format not in SHEET_FORMATS:
-        raise InputError(f"unknown sheet format {format!r}; known: {', '.join(SHEET_FORMATS)}", source="format")
+        raise InputError(f"unknown sheet format {format!r}; known: {', '.join(SHEET_FORMATS)}", source="format",
+                         code="param.unknown-value")
     settings = settings or Settings.load()
     lists = code_lists(settings)
     names = provider_names or {}
@@ -257,9 +259,15 @@ class _Sheet:
 def _sheets(path: Path) -> Iterator[_Sheet]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InputError(f"not a spreadsheet: expected .xlsx or .csv, got {suffix or 'no suffix'!r}", source=str(path))
+        raise InputError(f"not a spreadsheet: expected .xlsx or .csv, got {suffix or 'no suffix'!r}", source=str(path),
+                         code="input.unknown-format")
     if suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(_decode(path), newline="")))
+        reader = csv.reader(io.StringIO(_decode(path), newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field beyond csv.field_size_limit(), a NUL, a broken quote
+            raise InputError(f"not a readable CSV file: {exc}", source=str(path), sheet=path.name, row=reader.line_num,
+                             code="input.literal-too-long" if "field limit" in str(exc) else "input.syntax") from exc
         headers = {str(h).strip() for h in (rows[0] if rows else [])}
         yield _Sheet(str(path), path.name, bool(headers & _ITEM_MARKERS), enumerate(rows, start=1), False)
         return
@@ -281,9 +289,11 @@ def _decode(path: Path) -> str:
     """The text of a CSV file: UTF-8 (with or without BOM), else GB18030 (a superset of GBK),
     decided on the whole file; never Latin-1, which would turn GBK into mojibake silently."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(input_gate.limits().max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
+        raise InputError(f"cannot read the file: {exc.strerror}", source=str(path), code="input.unreadable") from exc
+    input_gate.check_size(len(data), source=str(path))
     for encoding in CSV_ENCODINGS:
         if encoding == "utf-8" and data.startswith(_BOM):
             continue
@@ -291,7 +301,7 @@ def _decode(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"not text in any of {', '.join(CSV_ENCODINGS)}", source=str(path))
+    raise InputError(f"not text in any of {', '.join(CSV_ENCODINGS)}", source=str(path), code="input.encoding")
 
 
 def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:

@@ -24,7 +24,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
 from . import resources
-from .codes import SCHEMES, BasicDatabase, Category, CodeEnum, Format, Grade, ItemDataType, OpenAttribute
+from .codes import SCHEMES, SYNONYMS, BasicDatabase, Category, CodeEnum, Format, Grade, ItemDataType, OpenAttribute
+from .codes import build_index, normalise, synonym_pairs
 from .codes import ShareAttribute, ShareMode, Theme, UpdateCycle
 from .namespaces import code_namespace
 from .settings import Settings
@@ -279,19 +280,17 @@ def _code_lists(overrides: tuple[tuple[str, str], ...], open_scheme: str) -> dic
 
 
 def _index(concepts: list[Concept]) -> dict[str, URIRef]:
-    keys: dict[str, set[URIRef]] = {}
-    for c in concepts:
-        for text in (c.zh, c.en, c.notation):
-            if text:
-                keys.setdefault(_key(text), set()).add(c.iri)
-        if c.notation.isdigit():
-            keys.setdefault(f"#{int(c.notation)}", set()).add(c.iri)
-    # A key naming two concepts is ambiguous and names neither (fail closed).
-    return {k: next(iter(v)) for k, v in keys.items() if len(v) == 1}
+    """Labels, notations and the known synonyms of codes.SYNONYMS (of concepts in this list only),
+    through the one table of govdata_ld.codes; a key naming two concepts names neither."""
+    present = {c.iri for c in concepts}
+    pairs = [(text, c.iri) for c in concepts for text in (c.zh, c.en, c.notation)]
+    pairs += [(f"#{int(c.notation)}", c.iri) for c in concepts if c.notation.isdigit()]
+    pairs += [(text, URIRef(iri)) for text, iri in synonym_pairs(SYNONYMS) if URIRef(iri) in present]
+    return build_index(pairs)  # type: ignore[return-value]
 
 
 def _key(text: str) -> str:
-    return text.strip(" \t\r\n\u3000\u200b\ufeff").casefold()
+    return normalise(text)
 
 
 def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:

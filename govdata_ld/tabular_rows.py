@@ -16,6 +16,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from . import input_gate
 from .codes import CodeEnum
 from .errors import CellProblem
 from .identifiers import is_valid_uscc
@@ -99,11 +100,15 @@ class RowReader:
         self.lists = code_lists(settings)
         self.pattern = re.compile(settings.resource_code_pattern)
         self.pattern_text = settings.resource_code_pattern
+        self.limits = input_gate.limits()
 
     def value(self, cell: Located) -> tuple[Any, str | None, tuple[str, ...]]:
         """Read one non-empty cell: (value, problem message or None, allowed values)."""
         column, text = cell.column, cell.text
         kind = column.cell
+        refused = input_gate.literal_problem(text, self.limits)  # too long, or a control character
+        if refused is not None:
+            return None, refused[1], ()
         if kind in (Cell.TEXT, Cell.NOTE):
             return text, None, ()
         if kind is Cell.CONCEPT:

@@ -25,6 +25,7 @@ from typing import IO, Any, Literal
 
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
+from . import input_gate
 from .errors import InputError
 
 MAX_PART_BYTES = 1 << 30
@@ -38,6 +39,7 @@ _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _CELL_REF = re.compile(r"([A-Z]+)(\d*)")
 _PROLOG_BYTES = 65536
+_MAX_COLUMNS = 16384  # XFD, the last column a workbook can have
 _NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
 _ROW_TAGS = frozenset(f"{{{ns}}}row" for ns in _NAMESPACES)
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
@@ -62,16 +64,23 @@ def rows(path: Path, part: str) -> Iterator[tuple[int, list[Any]]]:
     with _open(path) as archive:
         strings = _shared_strings(archive, path)
         dates, epoch = _date_styles(archive, path), _epoch(archive, path)
-        yield from _rows(archive, path, part, strings, dates, epoch)
+        try:
+            yield from _rows(archive, path, part, strings, dates, epoch)
+        except (ValueError, IndexError, AttributeError) as exc:  # a malformed number, index or reference
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"not a readable workbook: {part}: {exc}", source=str(path), sheet=part,
+                             code="input.syntax") from exc
 
 
 def _open(path: Path) -> zipfile.ZipFile:
     try:
+        input_gate.check_size(path.stat().st_size, source=str(path))
         return zipfile.ZipFile(path)
     except FileNotFoundError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"not a readable workbook: {exc}", source=str(path)) from exc
+        raise InputError(f"not a readable workbook: {exc}", source=str(path), code="input.format-mismatch") from exc
 
 
 def _part(archive: zipfile.ZipFile, path: Path, name: str) -> IO[bytes] | None:
@@ -80,7 +89,8 @@ def _part(archive: zipfile.ZipFile, path: Path, name: str) -> IO[bytes] | None:
     except KeyError:
         return None
     if info.file_size > MAX_PART_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1) > 10_000_000:
-        raise InputError(f"not a readable workbook: part {name} inflates to {info.file_size:,} bytes", source=str(path))
+        raise InputError(f"not a readable workbook: part {name} inflates to {info.file_size:,} bytes", source=str(path),
+                         code="input.too-large", sheet=name)
     return archive.open(info)
 
 
@@ -99,7 +109,7 @@ def _parse(archive: zipfile.ZipFile, path: Path, name: str, events: tuple[Litera
             head = stream.read(_PROLOG_BYTES)
             if not _plain_prolog(head):
                 raise InputError(f"not a readable workbook: {name} declares a DTD (or its prolog is too long)",
-                                 source=str(path))
+                                 source=str(path), code="input.dtd-refused", sheet=name)
             parser: XMLPullParser[Any] = XMLPullParser(events=events)
             chunk = head
             while chunk:
@@ -109,7 +119,8 @@ def _parse(archive: zipfile.ZipFile, path: Path, name: str, events: tuple[Litera
             parser.close()
             yield from parser.read_events()
     except (ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(f"not a readable workbook: {name}: {exc}", source=str(path)) from exc
+        raise InputError(f"not a readable workbook: {name}: {exc}", source=str(path), code="input.syntax",
+                         sheet=name) from exc
 
 
 def _plain_prolog(head: bytes) -> bool:
@@ -142,7 +153,7 @@ def _sheets(archive: zipfile.ZipFile, path: Path) -> list[tuple[str, str]]:
             if rel in targets:
                 found.append((element.get("name", ""), targets[rel]))
     if not found:
-        raise InputError("not a readable workbook: it lists no sheets", source=str(path))
+        raise InputError("not a readable workbook: it lists no sheets", source=str(path), code="input.syntax")
     return found
 
 
@@ -216,6 +227,9 @@ def _rows(archive: zipfile.ZipFile, path: Path, part: str, strings: list[str], d
             if ref:
                 match = _CELL_REF.match(ref)
                 position = _column(match.group(1)) if match else len(values)
+                if position >= _MAX_COLUMNS:
+                    raise InputError(f"not a readable workbook: cell {ref} is beyond column XFD", source=str(path),
+                                     code="input.too-large", sheet=part, row=number)
             else:
                 position = len(values)
             while len(values) < position:
