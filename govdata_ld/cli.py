@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,8 +73,22 @@ def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> Non
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _check_store(store)
     given = ctx.get_parameter_source("store") is not click.core.ParameterSource.DEFAULT
     ctx.obj = {"store": store, "config": config, "store_given": given}
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")  # two letters at least: C:/ is a Windows path
+
+
+def _check_store(value: str) -> None:
+    """``--store``: a directory, ``memory`` or an http(s) query URL; a value with another URL
+    scheme would have been taken for a directory name (and created)."""
+    if _URL.match(value) and not value.lower().startswith(("http://", "https://")):
+        raise click.BadParameter(f"{value!r}: a store is a directory, 'memory' or an http(s):// query URL",
+                                 param_hint="--store")
+    if not value or input_gate.FORBIDDEN_CHAR.search(value):
+        raise click.BadParameter("an empty value or a control character", param_hint="--store")
 
 
 def data_option(function: F) -> F:
