@@ -273,10 +273,13 @@ def iri_problem(value: str, active: Limits) -> tuple[str, str] | None:
     return None
 
 
-def unsupported(what: str, *, source: str) -> InputError:
-    """An input the model cannot hold without changing it (triple terms, text direction)."""
+def unsupported(what: str, *, source: str, data: bytes = b"", markers: tuple[bytes, ...] = ()) -> InputError:
+    """An input the model cannot hold without changing it (triple terms, text direction), located
+    at the first of ``markers`` found in the text."""
+    found = [i for i in (data.find(m) for m in markers) if i >= 0]
+    line, column = line_column(data, min(found)) if found else (None, None)
     return InputError(f"{what} cannot be stored without changing the data; refused", code="input.unsupported",
-                      source=source)
+                      source=source, line=line, column=column)
 
 
 def too_many_statements(active: Limits, *, source: str) -> InputLimitError:

@@ -128,12 +128,14 @@ def parse(data: bytes, format: str, *, source: str) -> list[Quad]:
             problem = None
             if isinstance(term, ox.Literal):
                 if term.direction:
-                    raise input_gate.unsupported(f"a literal with a base direction (--{term.direction})", source=source)
+                    raise input_gate.unsupported(f"a literal with a base direction (--{term.direction})", source=source,
+                                                 data=data, markers=(f"--{term.direction}".encode(), b'"@direction"'))
                 problem = input_gate.literal_problem(term.value, limits)
             elif isinstance(term, ox.NamedNode):
                 problem = input_gate.iri_problem(term.value, limits)
             elif isinstance(term, ox.Triple):
-                raise input_gate.unsupported("an RDF 1.2 triple term", source=source)
+                raise input_gate.unsupported("an RDF 1.2 triple term", source=source, data=data,
+                                             markers=(b"<<", b"~", b"rdf:reifies", b"reifies"))
             if problem is not None:
                 raise input_gate.located(*problem, data, format, term.value, source=source, active=limits)  # type: ignore[attr-defined]
             found = cache[term] = _term(term)
