@@ -354,7 +354,7 @@ def _read_text(path: str) -> str:
     except UnicodeDecodeError as exc:
         raise CommandError(f"{path}: cannot read query: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except GovDataError as exc:
-        raise CommandError(f"{path}: cannot read query: {exc}") from exc
+        raise CommandError(f"cannot read query [{exc.code}]: {exc}") from exc
     return text
 
 
