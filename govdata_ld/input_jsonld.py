@@ -118,6 +118,9 @@ def _walk_contexts(document: Any, source: str, active: Limits) -> tuple[dict[str
                                 code="input.remote-context", source=source, pointer=where)
                         context = contexts[position] = _shipped_context()
                         replaced = True
+                    elif context is not None and not isinstance(context, dict):
+                        raise InputError("a @context must be null, a string or an object", code="input.syntax",
+                                         source=source, pointer=where)
                     if isinstance(context, dict):
                         if "@import" in context:
                             raise UnsafeInputError("a JSON-LD @import is refused: nothing is fetched or read",
