@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -65,8 +66,9 @@ class NamedQuery:
     form: str
     examples: dict[str, str] = field(default_factory=dict)
 
-    def bind(self, values: dict[str, Any]) -> dict[str, Node]:
-        """Check and convert parameter values (terms, Python values or strings) to terms.
+    def bind(self, values: dict[str, Any], *, restricted: Collection[str] = ()) -> dict[str, Node]:
+        """Check and convert parameter values (terms, Python values or strings) to terms;
+        a parameter in ``restricted`` is given as a list of terms elsewhere (a VALUES block).
 
         Raises:
             ParameterError: an undeclared parameter, a missing required one, or a bad value.
@@ -78,7 +80,7 @@ class NamedQuery:
                 f"unknown parameter(s) {', '.join(sorted(unknown))}; declared: {declared}",
                 name=self.name,
             )
-        missing = [p.name for p in self.parameters.values() if not p.optional and p.name not in values]
+        missing = [p.name for p in self.parameters.values() if not p.optional and p.name not in values and p.name not in restricted]
         if missing:
             raise ParameterError(f"missing required parameter(s): {', '.join(missing)}", name=self.name)
         return {k: _coerce(self.parameters[k], v, self.name) for k, v in values.items()}

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
-from . import input_gate
+from . import input_gate, sparql_hints
 from .errors import InputError, QueryError, StoreError, StoreInUseError
 from .results import SelectResult
 
@@ -207,7 +207,8 @@ class EmbeddedStore:
     def query(
         self, text: str, bindings: Mapping[str, Node], *, name: str | None = None
     ) -> SelectResult | Graph | bool:
-        """Run a SPARQL query with values bound to variables (SEP-0007 substitution).
+        """Run a SPARQL query with values bound to variables (SEP-0007 substitution, repeated
+        as ``VALUES`` blocks that let pyoxigraph use its indexes: :mod:`sparql_hints`).
 
         Returns:
             A :class:`SelectResult` for SELECT, an rdflib ``Graph`` for CONSTRUCT and DESCRIBE,
@@ -218,7 +219,11 @@ class EmbeddedStore:
         """
         substitutions = {ox.Variable(k): _ox(v) for k, v in bindings.items()}
         try:
-            result = self._store.query(text, substitutions=substitutions)
+            hinted = sparql_hints.with_hints(text, {k: (v,) for k, v in bindings.items()})
+        except QueryError:  # a term VALUES cannot carry (a blank node), a malformed text: substitution alone
+            hinted = text
+        try:
+            result = self._store.query(hinted, substitutions=substitutions)
             if isinstance(result, ox.QueryBoolean):
                 return bool(result)
             if isinstance(result, ox.QuerySolutions):

@@ -321,11 +321,16 @@ class Workflow:
         info = tree.organ(organ, step=verb)
         route = tree.route(info)
         minter = self._catalog.minter
-        published = city_catalogs.published_versions(self._catalog, minter.city_catalog("general"))
+        wanted = {code: minter.entry(code) for code in codes}
+        published = city_catalogs.published_versions(self._catalog, minter.city_catalog("general"), wanted.values())
+        items_by_entry: dict[URIRef, list[WorkItem]] = {}
+        if wanted:
+            for row in self._catalog.select("work_items", restrict={"entry": wanted.values()}).dicts():
+                item = item_from_row(row)
+                items_by_entry.setdefault(item.entry, []).append(item)
         problems, chosen = [], []
-        for code in dict.fromkeys(codes):
-            entry = minter.entry(code)
-            items = self.items(entry=code)
+        for code, entry in wanted.items():
+            items = items_by_entry.get(entry, [])
             if entry not in published:
                 problems.append(f"{code}: not in the published general catalog")
             elif not any(i.organ == info.iri for i in items):
