@@ -52,19 +52,20 @@ class Limits:
     """What the input gate lets through.
 
     Attributes:
-        max_bytes: size of one document or sheet file (256 MiB).
-        max_statements: statements in one document (5,000,000).
+        max_bytes: size of one document, sheet file or query text (1 GiB: a city of 100,000
+            entries in one Turtle file is about 370 MB).
+        max_statements: statements in one document (20,000,000; 100,000 entries are about 4 million).
         max_literal_chars: characters of one literal, JSON string or sheet cell (1,000,000).
         max_iri_chars: characters of one IRI (8,192).
         max_depth: nesting: chained blank nodes in RDF, nested objects and arrays in JSON (100).
         iri_schemes: the IRI schemes allowed (:data:`DEFAULT_IRI_SCHEMES`).
 
     >>> Limits(max_depth=20).max_depth, Limits().max_bytes
-    (20, 268435456)
+    (20, 1073741824)
     """
 
-    max_bytes: int = 256 * 1024 * 1024
-    max_statements: int = 5_000_000
+    max_bytes: int = 1024 * 1024 * 1024
+    max_statements: int = 20_000_000
     max_literal_chars: int = 1_000_000
     max_iri_chars: int = 8192
     max_depth: int = 100
