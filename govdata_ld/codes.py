@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from enum import Enum
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -263,6 +264,7 @@ SCHEMES: dict[type[CodeEnum], str] = {
 """Each enum and the slug of the scheme whose concepts it names."""
 
 
+@lru_cache(maxsize=8192)  # a sheet repeats a few labels thousands of times
 def normalise(text: str) -> str:
     """The key a classification text is looked up by: NFKC (full-width forms and the ideographic
     space become ASCII), format characters (zero-width spaces, BOM, joiners) removed, blanks
