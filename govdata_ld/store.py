@@ -7,7 +7,9 @@ one SPARQL update, which pyoxigraph runs as one transaction: all of it lands or 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -48,6 +50,7 @@ EXTENSIONS: dict[str, str] = {
     ".xml": "xml",
 }
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+OWNER_FILE = "govdata-owner.pid"  # the PID of the process holding a store directory's lock
 
 
 def format_for(source: str, explicit: str | None = None) -> str:
@@ -196,10 +199,13 @@ class EmbeddedStore:
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreInUseError(
-                    f"store {path} is in use by another process (only one process may write a store "
+                    f"store {path} is in use by {_owner(path)} (only one process may write a store "
                     "directory at a time)"
                 ) from exc
             raise StoreError(f"cannot open store {path}: {exc}") from exc
+        if path is not None:  # read only by a process refused the lock, so never stale when read
+            with contextlib.suppress(OSError):  # a full disk: the error then says "another process"
+                (path / OWNER_FILE).write_text(str(os.getpid()), "ascii")
 
     def __len__(self) -> int:
         return len(self._store)
@@ -333,12 +339,27 @@ class EmbeddedStore:
     def flush(self) -> None:
         """Make written data durable on disk (no-op in memory)."""
         if self.path is not None:
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as exc:
+                raise StoreError(f"cannot flush store {self.path} to disk: {exc}") from exc
 
     def close(self) -> None:
         """Flush and release the store (and its directory lock); the object is unusable after."""
-        self.flush()
-        del self._store
+        try:
+            self.flush()
+        finally:  # released even when the flush fails (a full disk), so the store can be reopened
+            del self._store
+            if self.path is not None:
+                (self.path / OWNER_FILE).unlink(missing_ok=True)
+
+
+def _owner(path: Path | None) -> str:
+    """Who holds a store directory's lock, as its owner file says."""
+    try:
+        return f"PID {int((path / OWNER_FILE).read_text('ascii'))}"  # type: ignore[operator]
+    except (OSError, ValueError, TypeError):
+        return "another process"
 
 
 def _input_error(exc: Exception, source: str, data: bytes = b"", format: str = "") -> InputError:

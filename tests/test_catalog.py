@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def test_persistent_store_keeps_data_and_refuses_a_second_process(tmp_path: Path
             text=True,
         )
         assert probe.returncode != 0
-        assert "StoreInUseError" in probe.stderr and "in use by another process" in probe.stderr
+        assert "StoreInUseError" in probe.stderr and f"in use by PID {os.getpid()}" in probe.stderr
     with Catalog.open(location, settings=Settings()) as reopened:
         assert reopened.entry("301001/000001").grade is Grade.NON_SENSITIVE
 
