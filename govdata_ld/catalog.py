@@ -137,22 +137,28 @@ class Catalog:
         *sources: str | Path,
         format: str | None = None,
         progress: Callable[[str], None] | None = None,
+        restore: bool = False,
     ) -> WriteSummary:
         """Load RDF files (or ``"-"`` for standard input) in one all-or-nothing write.
 
         Entries are upserted by resource code: a known code gets a new version (the old one
         is kept), an unchanged description changes nothing. Organs, catalogs and other subjects
-        are replaced by the description the files give. Named graphs of TriG and N-Quads input
-        are written as given (a dump loads back as it was).
+        are replaced by the description the files give. Named graphs (TriG, N-Quads, JSON-LD)
+        are refused unless ``restore`` is given: they would be written as given, and the
+        workflow trail, the published catalogs and the code lists and grade permits tables
+        live in named graphs (a forged approval or permit would pass every later step).
 
         Args:
             sources: file paths, or "-" for standard input.
             format: a format name (see :data:`govdata_ld.store.FORMATS`); by extension when None.
             progress: called with each source's name once it is parsed.
+            restore: write named graphs as given: an administrator restoring a dump
+                (:meth:`dump`) from a trusted source.
 
         Raises:
-            InputError: a file is missing, of unknown format or malformed (with file and line);
-                the store is unchanged.
+            InputError: a file is missing, of unknown format or malformed (with file and line),
+                or holds named graphs without ``restore`` (``input.named-graph-refused``); the
+                store is unchanged.
         """
         parts = []
         for source in sources:
@@ -162,6 +168,14 @@ class Catalog:
             parts.append((name, graphs.partition(quads, self.minter, source=name)))
             if progress is not None:
                 progress(name)
+        for name, part in parts:
+            if part.restored and not restore:
+                shown = ", ".join(sorted(part.restored)[:3]) + (" ..." if len(part.restored) > 3 else "")
+                raise InputError(
+                    f"{len(part.restored)} named graph(s) ({shown}): only a restore of a trusted dump writes "
+                    "named graphs (load --restore); catalogs are loaded as triples",
+                    source=name, code="input.named-graph-refused",
+                )
         return self._write(parts)
 
     def put(self, *records: Record) -> WriteSummary:

@@ -52,8 +52,9 @@ class CommandError(click.ClickException):
     default=DEFAULT_STORE,
     show_default=True,
     help="Store directory, 'memory' for a one-shot store, or a SPARQL server's query URL "
-    "(http://…; update and Graph Store URLs and credentials from GOVDATA_STORE_CONFIG and "
-    "GOVDATA_STORE_USER/PASSWORD, see docs/stores.md) (env GOVDATA_STORE).",
+    "(http://…; the [store] table of the settings file gives its other URLs and names the "
+    "environment variables holding the credentials, see docs/stores.md); when not given, the "
+    "[store] url of the settings file, else the default (env GOVDATA_STORE).",
 )
 @click.option(
     "--config",

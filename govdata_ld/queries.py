@@ -25,7 +25,7 @@ from rdflib.namespace import XSD
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.term import Node
 
-from . import resources
+from . import input_gate, resources
 from .errors import ParameterError, QueryError
 from .namespaces import PREFIXES
 
@@ -140,6 +140,7 @@ def check_read_only(text: str, name: str | None = None) -> None:
     ...
     govdata_ld.errors.QueryError: SERVICE is refused: queries may not reach other endpoints
     """
+    input_gate.check_query(text, name=name or "query")  # before rdflib's parser reads it differently
     try:
         with _PARSER_LOCK:
             tree = parseQuery(text)

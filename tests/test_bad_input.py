@@ -601,16 +601,17 @@ def test_limits_change_for_a_block_and_come_back() -> None:
     assert len(govdata_ld.store.parse(data, "nt", source="x")) == 20
 
 
-@pytest.mark.xfail(strict=True, reason="Catalog.load writes named graphs as given: a TriG file can replace the "
-                   "vocabulary graph (permits tables) or the workflow graph (graphs.partition; not the gate's to fix)")
 def test_a_loaded_file_cannot_replace_the_vocabulary_graph(tmp_path: Path) -> None:
     with Catalog.open("memory", settings=SETTINGS) as catalog:
         path = tmp_path / "forged.trig"
         path.write_text(f"<{catalog.minter.vocabulary_graph()}> {{ <https://w3id.org/govdata-ld/code/grade/secret> "
                         "<https://w3id.org/govdata-ld/ontology#permitsOpenAttribute> "
                         "<https://w3id.org/govdata-ld/code/open-attribute/unconditional> . }\n")
-        with pytest.raises(InputError):
+        before = len(catalog)
+        with pytest.raises(InputError) as caught:
             catalog.load(path)
+        assert caught.value.code == "input.named-graph-refused" and caught.value.source == str(path)
+        assert len(catalog) == before
 
 
 def report(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -632,3 +633,9 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
         "entity cases": len(entity),
         "entity cpu max s": max(entity, default=0.0),
     }
+
+
+def test_escaped_service_is_refused_by_the_library_query_too() -> None:
+    with Catalog.open("memory", settings=SETTINGS) as catalog, pytest.raises(QueryError) as caught:
+        catalog.query(SERVICE_ESCAPED)
+    assert caught.value.code == "query.escape-refused"

@@ -97,7 +97,7 @@ def test_a_failed_load_leaves_the_store_unchanged(catalog: Catalog, fixture_path
     before = graph_contents(catalog)
     with pytest.raises(InputError) as caught:
         # a good file first: the whole batch must still be refused
-        catalog.load(fixture_path("named_graph_dump.trig"), fixture_path(name))
+        catalog.load(fixture_path("named_graph_dump.trig"), fixture_path(name), restore=True)
     assert message in str(caught.value)
     assert graph_contents(catalog) == before
 
@@ -121,7 +121,7 @@ def test_missing_file_and_unknown_format_are_input_errors(memory_catalog: Catalo
 
 
 def test_trig_named_graphs_are_restored_as_given(catalog: Catalog, fixture_path) -> None:
-    summary = catalog.load(fixture_path("named_graph_dump.trig"))
+    summary = catalog.load(fixture_path("named_graph_dump.trig"), restore=True)
     assert summary.restored_graphs == 1
     assert URIRef("https://data.guiyang.example/graph/extra") in catalog._store.graph_names()
 
@@ -131,7 +131,7 @@ def test_dump_and_load_round_trip(catalog: Catalog, fixture_path, tmp_path: Path
     dump = tmp_path / "dump.trig"
     dump.write_bytes(catalog.dump("trig"))
     with Catalog.open("memory", settings=Settings()) as other:
-        other.load(dump)
+        other.load(dump, restore=True)
         assert graph_contents(other) == graph_contents(catalog)
 
 
@@ -236,8 +236,8 @@ def test_each_format_dumps_and_loads_back(memory_catalog: Catalog, fixture_path,
     path = tmp_path / f"dump{suffix}"
     path.write_bytes(memory_catalog.dump(fmt))
     with Catalog.open("memory", settings=Settings()) as other:
-        summary = other.load(path)
-        if fmt == "json-ld":  # a dataset format, like TriG: the graphs come back as they were
+        summary = other.load(path, restore=fmt == "json-ld")
+        if fmt == "json-ld":  # a dataset format, like TriG: the graphs come back as they were (a restore)
             assert graph_contents(other) == graph_contents(memory_catalog)
         else:  # triple formats merge the graphs; loading sorts them again
             assert summary.added == ("301001/000001",)

@@ -87,7 +87,7 @@ def test_bad_turtle_ends_with_exit_2_naming_file_and_line_and_changes_nothing(ru
     good = run("load", str(fixture_path("valid_minimal_entry.ttl")))
     assert good.exit_code == 0
     before = run("stats", "--format", "json").output
-    bad = run("load", str(fixture_path("named_graph_dump.trig")), str(fixture_path("invalid_syntax_line_7.ttl")))
+    bad = run("load", "--restore", str(fixture_path("named_graph_dump.trig")), str(fixture_path("invalid_syntax_line_7.ttl")))
     assert bad.exit_code == 2
     assert "invalid_syntax_line_7.ttl:7" in bad.output
     assert run("stats", "--format", "json").output == before

@@ -48,7 +48,7 @@ def city_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def city(city_dump: Path) -> Iterator[Catalog]:
     with Catalog.open("memory", settings=Settings()) as catalog:
-        catalog.load(city_dump)
+        catalog.load(city_dump, restore=True)
         yield catalog
 
 
@@ -368,7 +368,7 @@ def test_pending_work_lists_what_waits_for_an_organ(city: Catalog) -> None:
 def test_the_gap_routes_follow_the_settings(city_dump: Path) -> None:
     for route, first in (("district", GD.Audit), ("municipal", GD.Review)):
         with Catalog.open("memory", settings=Settings(district_core_route=route)) as catalog:
-            catalog.load(city_dump)
+            catalog.load(city_dump, restore=True)
             tree = catalog.workflow.tree()
             government = tree.by_code[NANMING_GOV]
             assert tree.route(government).legs[1].step == first
