@@ -52,9 +52,8 @@ class CommandError(click.ClickException):
     default=DEFAULT_STORE,
     show_default=True,
     help="Store directory, 'memory' for a one-shot store, or a SPARQL server's query URL "
-    "(http://…; the [store] table of the settings file gives its other URLs and names the "
-    "environment variables holding the credentials, see docs/stores.md); when not given, the "
-    "[store] url of the settings file, else the default (env GOVDATA_STORE).",
+    "(http://…; update and Graph Store URLs and credentials from GOVDATA_STORE_CONFIG and "
+    "GOVDATA_STORE_USER/PASSWORD, see docs/stores.md) (env GOVDATA_STORE).",
 )
 @click.option(
     "--config",
@@ -137,21 +136,29 @@ def open_store(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catal
     default=None,
     help="Format of the files; by extension when omitted ('-' reads Turtle).",
 )
+@click.option(
+    "--restore",
+    is_flag=True,
+    help="Write the named graphs of TriG/N-Quads/JSON-LD files as given: restoring a trusted dump "
+    "(its workflow trail, published catalogs and code lists replace the store's).",
+)
 @click.pass_context
-def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None) -> None:
+def load(ctx: click.Context, files: tuple[str, ...], rdf_format: str | None, restore: bool) -> None:
     """Load RDF files into the store, all or nothing.
 
     Entries are upserted by resource code: a known code gets a new version, an unchanged one
     stays as it is. A malformed file stops the load with its name and line, and the store is
-    left unchanged.
+    left unchanged. Named graphs are refused unless --restore is given.
 
     Example:
 
         govdata-ld load examples/guiyang/organs.ttl examples/guiyang/drafts/*/catalog.ttl
+
+        govdata-ld --store ./restored load --restore backup.trig
     """
     with open_store(ctx) as catalog, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("parsing", total=len(files))
-        summary = catalog.load(*files, format=rdf_format, progress=lambda _: bar.advance(task))
+        summary = catalog.load(*files, format=rdf_format, progress=lambda _: bar.advance(task), restore=restore)
     click.echo(
         f"loaded {len(files)} file(s): {len(summary.added)} entries added, "
         f"{len(summary.revised)} revised, {len(summary.unchanged)} unchanged; "
