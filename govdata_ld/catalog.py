@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from . import endpoint, graphs, queries, resources, sparql_hints, sparql_values, store
-from .errors import InputError
+from .errors import InputError, ParameterError
 from .graphs import Partition, WriteSummary
 from .iris import Minter
 from .mapping import from_graph, to_triples
@@ -242,6 +243,8 @@ class Catalog:
             QueryError: an update, SERVICE, a syntax error or a failure while running.
             ParameterError: an undeclared, missing or malformed parameter.
         """
+        if not isinstance(text, str):
+            raise ParameterError(f"the query must be text, not {type(text).__name__}", code="param.invalid", parameter="text")
         parsed = queries.parse(text, name or "query")
         return self._store.query(text, self._bind(parsed, dict(params or {})), name=parsed.name)
 
@@ -270,6 +273,13 @@ class Catalog:
         """
         named = queries.named(name)
         text = named.text
+        for variable, terms in (restrict or {}).items():
+            if not re.search(rf"\?{re.escape(variable)}\b", text):
+                raise ParameterError(f"cannot restrict ?{variable}: the query has no such variable", name=name,
+                                     code="param.unknown", parameter=variable)
+            if isinstance(terms, (str, bytes)) or not isinstance(terms, Collection) or not all(isinstance(t, Node) for t in terms):
+                raise ParameterError(f"restrict ?{variable}: give a collection of RDF terms", name=name,
+                                     code="param.invalid", parameter=variable)
         if isinstance(self._store, store.EmbeddedStore):  # see sparql_hints: pyoxigraph needs them
             text = sparql_hints.with_hints(text, restrict or {})
         else:  # one block first in WHERE (Virtuoso prices every extra block)

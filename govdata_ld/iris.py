@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 
 from rdflib import URIRef
 
+from .errors import InputError
 from .namespaces import code_namespace
 
 CATALOG_KINDS = ("resource", "sharing", "open")
@@ -122,6 +123,6 @@ def _code_under(prefix: str, iri: str) -> str | None:
 
 
 def _segment(text: str) -> str:
-    if not text:
-        raise ValueError("an empty code cannot name anything")
+    if not isinstance(text, str) or not text:
+        raise InputError(f"a code must be non-empty text, not {text!r}", code="param.invalid", parameter="code")
     return quote(text, safe="-._~")

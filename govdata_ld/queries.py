@@ -78,11 +78,12 @@ class NamedQuery:
             declared = ", ".join(sorted(self.parameters)) or "(none)"
             raise ParameterError(
                 f"unknown parameter(s) {', '.join(sorted(unknown))}; declared: {declared}",
-                name=self.name,
+                name=self.name, code="param.unknown", parameter=sorted(unknown)[0],
             )
         missing = [p.name for p in self.parameters.values() if not p.optional and p.name not in values and p.name not in restricted]
         if missing:
-            raise ParameterError(f"missing required parameter(s): {', '.join(missing)}", name=self.name)
+            raise ParameterError(f"missing required parameter(s): {', '.join(missing)}", name=self.name,
+                                 code="param.missing", parameter=missing[0])
         return {k: _coerce(self.parameters[k], v, self.name) for k, v in values.items()}
 
 
@@ -183,7 +184,8 @@ def _coerce(param: Parameter, value: Any, name: str) -> Node:
             return Literal(int(text))
         return Literal(text)
     except ValueError as exc:
-        raise ParameterError(f"parameter ?{param.name}: expected {param.type}, got {text!r}", name=name) from exc
+        raise ParameterError(f"parameter ?{param.name}: expected {param.type}, got {text!r}", name=name,
+                             code="param.invalid", parameter=param.name) from exc
 
 
 def _iri(text: str) -> URIRef:

@@ -29,6 +29,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from rdflib import URIRef
 
 import govdata_ld
 from govdata_ld import Catalog, Settings, import_dcat_ap, import_sheets, input_gate, validate
@@ -432,7 +433,7 @@ CASES: list[Case] = [
     Case("put-not-a-record", "records", _call(lambda ctx: ctx.catalog.put("entry")), InputError, "param.unknown-value", {"parameter": "records"}),
     # -- API parameters ----------------------------------------------------------------------
     Case("param-load-format", "params", _call(lambda ctx: ctx.catalog.load(ctx.write("a.ttl", ""), format="rdfa")), InputError, "param.unknown-value", {"parameter": "format"}),
-    Case("param-select-unknown", "params", _call(lambda ctx: ctx.catalog.select("organs", bogus=1)), ParameterError, "param.invalid", "bogus"),
+    Case("param-select-unknown", "params", _call(lambda ctx: ctx.catalog.select("organs", bogus=1)), ParameterError, "param.unknown", "bogus"),
     Case("param-select-bad-iri", "params", _call(lambda ctx: ctx.catalog.select("entry_versions", entry="not an iri")), ParameterError, "param.invalid", "entry"),
     Case("query-service", "params", _call(lambda ctx: ctx.catalog.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")),
          QueryError, "query.invalid", "SERVICE"),
@@ -639,3 +640,19 @@ def test_escaped_service_is_refused_by_the_library_query_too() -> None:
     with Catalog.open("memory", settings=SETTINGS) as catalog, pytest.raises(QueryError) as caught:
         catalog.query(SERVICE_ESCAPED)
     assert caught.value.code == "query.escape-refused"
+
+
+@pytest.mark.parametrize("call, error, code, parameter", [
+    (lambda c: c.query(5), ParameterError, "param.invalid", "text"),
+    (lambda c: c.versions(None), InputError, "param.invalid", "code"),
+    (lambda c: c.select("organ_entries", restrict={"organ": 5}), ParameterError, "param.invalid", "organ"),
+    (lambda c: c.select("organ_entries", restrict={"nothere": [URIRef("http://ex.org/a")]}), ParameterError, "param.unknown", "nothere"),
+    (lambda c: c.select("organ_entries", bogus=1), ParameterError, "param.unknown", "bogus"),
+    (lambda c: c.select("organ_entries"), ParameterError, "param.missing", "organ"),
+    (lambda c: c.select("organ_entries", organ="not an iri"), ParameterError, "param.invalid", "organ"),
+], ids=["query-not-text", "versions-none", "restrict-not-terms", "restrict-absent-variable", "unknown-param",
+        "missing-param", "bad-iri"])
+def test_api_parameters_are_refused_with_code_and_name(call: Any, error: type, code: str, parameter: str) -> None:
+    with Catalog.open("memory", settings=SETTINGS) as catalog, pytest.raises(error) as caught:
+        call(catalog)
+    assert (caught.value.code, caught.value.parameter) == (code, parameter)
