@@ -25,11 +25,11 @@ Where the blocks go, as measured at 20,000 entries:
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 
 from rdflib.term import Node
 
-from .sparql_rewrite import Token, _matching, _upper, tokens
+from .sparql_rewrite import _matching, _upper, group_brace, tokens
 from .sparql_values import values_block
 
 
@@ -65,13 +65,10 @@ def _places(text: str, names: tuple[str, ...]) -> tuple[tuple[int, tuple[str, ..
     places: list[tuple[int, tuple[str, ...]]] = []
     i = 0
     while i < len(toks):
-        if toks[i].kind != "open":
-            i += 1
+        if places and toks[i].kind == "open" and i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT":
+            i = _matching(toks, i) + 1  # a subquery: its variables are its own
             continue
-        if i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT" and places:
-            i = _matching(toks, i) + 1
-            continue
-        if not _not_a_group(toks, i):
+        if group_brace(toks, i):
             if not places:  # the WHERE clause: every variable
                 places.append((toks[i].end, names))
             else:
@@ -81,15 +78,3 @@ def _places(text: str, names: tuple[str, ...]) -> tuple[tuple[int, tuple[str, ..
                     places.append((toks[i].end, mentioned))
         i += 1
     return tuple(places)
-
-
-def _not_a_group(toks: Sequence[Token], i: int) -> bool:
-    """The braces around a subquery, of a VALUES block or of a CONSTRUCT template."""
-    if i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT":
-        return True
-    j = i - 1
-    while j >= 0 and (toks[j].kind == "var" or toks[j].text in ("(", ")")):
-        j -= 1
-    if j >= 0 and _upper(toks[j]) in ("VALUES", "CONSTRUCT"):
-        return True
-    return j > 0 and toks[j].kind == "iri" and _upper(toks[j - 1]) == "VALUES"

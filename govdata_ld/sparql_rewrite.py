@@ -122,16 +122,7 @@ def with_values_first(text: str, variables: Collection[str], block: Callable[[Se
     toks = list(tokens(text))
     places: list[tuple[int, list[str]]] = []
     for i, tok in enumerate(toks):
-        if tok.kind != "open":
-            continue
-        if i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT":
-            continue
-        j = i - 1
-        while j >= 0 and (toks[j].kind == "var" or toks[j].text in ("(", ")")):
-            j -= 1
-        if j >= 0 and _upper(toks[j]) in ("VALUES", "CONSTRUCT"):
-            continue
-        if j >= 0 and toks[j].kind == "iri" and j > 0 and _upper(toks[j - 1]) == "VALUES":
+        if not group_brace(toks, i):
             continue
         if not places:  # the WHERE clause itself: every parameter (a projected one included)
             places.append((tok.end, sorted(wanted)))
@@ -147,6 +138,19 @@ def with_values_first(text: str, variables: Collection[str], block: Callable[[Se
         out += [text[last:at], "\n", block(names), "\n"]
         last = at
     return "".join([*out, text[last:]])
+
+
+def group_brace(toks: Sequence[Token], i: int) -> bool:
+    """Whether token ``i`` opens a group pattern: not the braces around a subquery, of a VALUES
+    block or of a CONSTRUCT template."""
+    if toks[i].kind != "open" or (i + 1 < len(toks) and _upper(toks[i + 1]) == "SELECT"):
+        return False
+    j = i - 1
+    while j >= 0 and (toks[j].kind == "var" or toks[j].text in ("(", ")")):
+        j -= 1
+    if j >= 0 and _upper(toks[j]) in ("VALUES", "CONSTRUCT"):
+        return False
+    return not (j > 0 and toks[j].kind == "iri" and _upper(toks[j - 1]) == "VALUES")
 
 
 def place(template: str, **blocks: str) -> str:
