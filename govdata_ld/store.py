@@ -336,6 +336,49 @@ class EmbeddedStore:
         scratch._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
         return scratch
 
+    def construct_into(
+        self, text: str, bindings: Mapping[str, Node], *, into: EmbeddedStore | None = None, name: str | None = None
+    ) -> EmbeddedStore:
+        """Add what a CONSTRUCT query returns, with values bound as in :meth:`query`, to the
+        default graph of a memory store (a new one unless ``into`` is given).
+
+        The statements go from engine to engine as N-Triples, with no Python object per
+        statement; the memory store holds each statement once.
+
+        Raises:
+            QueryError: the query is not a CONSTRUCT, does not parse or fails.
+        """
+        substitutions = {ox.Variable(k): _ox(v) for k, v in bindings.items()}
+        try:
+            hinted = sparql_hints.with_hints(text, {k: (v,) for k, v in bindings.items()})
+        except QueryError:  # a term VALUES cannot carry (a blank node), a malformed text: substitution alone
+            hinted = text
+        try:
+            result = self._store.query(hinted, substitutions=substitutions)
+            if not isinstance(result, ox.QueryTriples):
+                raise QueryError("expected a CONSTRUCT query", name=name)
+            data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc.msg or exc}", name=name) from exc
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}", name=name) from exc
+        target = into if into is not None else EmbeddedStore()
+        target._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        return target
+
+    def dump_default(self, format: str, *, prefixes: Mapping[str, str] | None = None) -> bytes:
+        """The default graph written by the engine (JSON-LD: expanded, node objects of one
+        subject not necessarily merged); ``prefixes`` for Turtle.
+
+        >>> scratch = EmbeddedStore()
+        >>> scratch.add_default([(URIRef("http://ex.org/s"), URIRef("http://ex.org/p"), Literal("o"))])
+        >>> scratch.dump_default("turtle", prefixes={"ex": "http://ex.org/"})
+        b'@prefix ex: <http://ex.org/> .\\nex:s ex:p "o" .\\n'
+        """
+        fmt = FORMATS[format]
+        kwargs = {"prefixes": dict(prefixes)} if prefixes and fmt is ox.RdfFormat.TURTLE else {}
+        return self._store.dump(format=fmt, from_graph=ox.DefaultGraph(), **kwargs)  # type: ignore[no-any-return]
+
     def flush(self) -> None:
         """Make written data durable on disk (no-op in memory)."""
         if self.path is not None:
