@@ -10,6 +10,11 @@ back, the official DCAT-AP 3.0.1 shapes (``shapes.ttl``, ``range.ttl``) find no 
 open export holds no restricted field and no entry that is not a member of the published open
 catalog. Files are written whole or not at all (a temporary file renamed over the target).
 
+On the embedded store the queries run and the statements are written inside pyoxigraph
+(:mod:`govdata_ld.dcat_ap_engine`); on a remote store they come back as rdflib terms
+(:func:`dcat_ap_graph`). Both give the same statements and the same documents. The allow-list of
+an open export is checked on either path, also when the full re-check is skipped.
+
 >>> ExportFormat.from_name("jsonld").extension
 '.jsonld'
 """
@@ -26,7 +31,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, XSD
 from rdflib.term import Node
 
-from . import city_catalogs, resources, store
+from . import city_catalogs, dcat_ap_engine, resources, store
 from .dcat_ap_jsonld import to_jsonld, with_inline_context
 from .errors import ExportError, InputError
 from .files import write_atomically
@@ -127,7 +132,8 @@ class Page:
 
 
 def dcat_ap_graph(catalog: Catalog, profile: str | Profile) -> Graph:
-    """Run the profile's mapping over the published city catalogs (no serialization, no check).
+    """Run the profile's mapping over the published city catalogs into an rdflib graph (no
+    serialization, no check): the generic path, on any store.
 
     Raises:
         InputError: an unknown profile.
@@ -139,6 +145,53 @@ def dcat_ap_graph(catalog: Catalog, profile: str | Profile) -> Graph:
         result = catalog.run(name, catalog=catalog.minter.city_catalog(kind), vocabulary=catalog.minter.vocabulary_graph())
         graph += result  # type: ignore[arg-type]
     return graph
+
+
+@dataclass
+class _Statements:
+    """The statements of one export: in a memory store of the engine (embedded store) or in an
+    rdflib graph (a remote store)."""
+
+    profile: Profile
+    scratch: store.EmbeddedStore | None = None
+    graph: Graph | None = None
+
+    def __len__(self) -> int:
+        return len(self.scratch) if self.scratch is not None else len(self.graph or ())
+
+    def triples(self) -> list[Triple]:
+        if self.scratch is not None:
+            return [q[:3] for q in self.scratch.quads_default()]
+        return list(self.graph or ())
+
+    def write(self, fmt: ExportFormat, context_url: str | None) -> bytes:
+        if self.scratch is not None:
+            return dcat_ap_engine.write(self.scratch, fmt.store_format, prefixes=PREFIXES | _EU_PREFIXES, context_ref=context_url)
+        return serialize(self.graph or (), fmt, context_url=context_url)
+
+    def check_allow_list(self, catalog: Catalog) -> None:
+        """An open export is refused when it holds a restricted field, an internal contact point
+        or a non-member, whether or not the full check runs (queries on the engine path)."""
+        if self.profile is not Profile.OPEN or not len(self):
+            return
+        if self.scratch is not None:
+            problems = dcat_ap_engine.leaks(catalog, self.scratch, restricted=RESTRICTED,
+                                            members_of=catalog.minter.city_catalog("open"))
+        else:
+            problems = _leaks(catalog, set(self.triples()))
+        if problems:
+            raise ExportError(f"the export failed its allow-list check ({len(problems)} problem(s)); nothing was written",
+                              problems=tuple(problems))
+
+
+def _statements(catalog: Catalog, profile: str | Profile) -> _Statements:
+    """The export's statements: by the engine on the embedded store, else through rdflib."""
+    profile = Profile.from_name(profile)
+    name, kinds = QUERIES[profile]
+    scratch = dcat_ap_engine.run(catalog, name, [catalog.minter.city_catalog(kind) for kind in kinds])
+    if scratch is not None:
+        return _Statements(profile, scratch=scratch)
+    return _Statements(profile, graph=dcat_ap_graph(catalog, profile))
 
 
 def serialize(
@@ -207,21 +260,25 @@ def export_dcat_ap(
         profile: "dcat-ap" (open platform) or "sharing" (sharing platform).
         format: "turtle", "jsonld", "rdfxml" or "ntriples".
         context_url: JSON-LD only: refer to the context at this URL instead of inlining it.
-        check: re-parse and re-check before returning (see :func:`check_export`).
+        check: re-parse and re-check before returning (see :func:`check_export`). An open
+            export's allow-list (no restricted field, internal contact point or non-member) is
+            checked either way.
 
     Raises:
         InputError: an unknown profile or format.
-        ExportError: the serialized export failed its check.
+        ExportError: the export failed its check or its allow-list.
 
     >>> from govdata_ld import Catalog
     >>> with Catalog.open("memory") as catalog:
     ...     export_dcat_ap(catalog, "dcat-ap", "ntriples")
     b''
     """
-    graph = dcat_ap_graph(catalog, profile)
-    data = serialize(graph, format, context_url=context_url)
-    if check and len(graph):
-        check_export(catalog, data, format, profile=profile, expected=graph)
+    fmt = ExportFormat.from_name(format)
+    statements = _statements(catalog, profile)
+    statements.check_allow_list(catalog)
+    data = statements.write(fmt, context_url)
+    if check and len(statements):
+        check_export(catalog, data, fmt, profile=profile, expected=statements.triples())
     return data
 
 
@@ -309,31 +366,34 @@ def write_dcat_ap(
         page_size: datasets per page; one file when None.
         base_url: the URL the files are published under (a trailing "/" is added); paging only.
         context_url: JSON-LD only: refer to the context at this URL instead of inlining it.
-        check: re-parse and re-check each file before writing.
+        check: re-parse and re-check each file before writing; an open export's allow-list is
+            checked either way.
 
     Returns:
         The files written.
 
     Raises:
         InputError: an unknown profile or format, paging without a base URL, a bad page size.
-        ExportError: a file failed its check; nothing was written.
+        ExportError: a file failed its check or the allow-list; nothing was written.
     """
     path, fmt = Path(path), ExportFormat.from_name(format)
-    graph = dcat_ap_graph(catalog, profile)
-    if page_size is None:
-        data = serialize(graph, fmt, context_url=context_url)
-        if check and len(graph):
-            check_export(catalog, data, fmt, profile=profile, expected=graph, source=str(path))
-        return [write_atomically(path, data)]
-    if not base_url:
+    if page_size is not None and not base_url:
         raise InputError("paging needs the base URL the pages are published under", source="base_url")
-    base = base_url if base_url.endswith("/") else base_url + "/"
+    statements = _statements(catalog, profile)
+    statements.check_allow_list(catalog)
+    if page_size is None:
+        data = statements.write(fmt, context_url)
+        if check and len(statements):
+            check_export(catalog, data, fmt, profile=profile, expected=statements.triples(), source=str(path))
+        return [write_atomically(path, data)]
+    base = str(base_url) if str(base_url).endswith("/") else f"{base_url}/"
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     ready = []
-    for name, _, statements in paginate(graph, page_size=page_size, base_url=base, stem=stem, extension=path.suffix or fmt.extension):
-        data = serialize(statements, fmt, context_url=context_url)
+    pages = paginate(statements.triples(), page_size=page_size, base_url=base, stem=stem, extension=path.suffix or fmt.extension)
+    for name, _, page in pages:
+        data = serialize(page, fmt, context_url=context_url)
         if check:
-            check_export(catalog, data, fmt, profile=profile, expected=statements, source=name)
+            check_export(catalog, data, fmt, profile=profile, expected=page, source=name)
         ready.append((path.parent / name, data))
     return [write_atomically(target, data) for target, data in ready]
 
@@ -366,17 +426,19 @@ OPEN_PLATFORM_FILES = {"open-catalog.dcat-ap.ttl": ExportFormat.TURTLE, "open-ca
 
 
 def write_open_platform(catalog: Catalog, out: Path) -> list[Path]:
-    """Write the open platform's DCAT-AP files (:data:`OPEN_PLATFORM_FILES`) into ``out``; both are
-    checked before either is written.
+    """Write the open platform's DCAT-AP files (:data:`OPEN_PLATFORM_FILES`) into ``out`` from one
+    run of the mapping; both are checked before either is written.
 
     Raises:
         ExportError: a file failed its check; nothing was written.
     """
-    graph = dcat_ap_graph(catalog, Profile.OPEN)
+    statements = _statements(catalog, Profile.OPEN)
+    statements.check_allow_list(catalog)
+    expected = statements.triples() if len(statements) else []
     ready = []
     for name, fmt in OPEN_PLATFORM_FILES.items():
-        data = serialize(graph, fmt)
-        if len(graph):
-            check_export(catalog, data, fmt, profile=Profile.OPEN, expected=graph, source=name)
+        data = statements.write(fmt, None)
+        if expected:
+            check_export(catalog, data, fmt, profile=Profile.OPEN, expected=expected, source=name)
         ready.append((out / name, data))
     return [write_atomically(path, data) for path, data in ready]

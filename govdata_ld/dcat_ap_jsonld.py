@@ -6,17 +6,22 @@ here is one pass over the statements: each subject becomes a node object in ``@g
 property its context term when the term's coercion fits the values (``@id``, a datatype, a
 language map), else its compact IRI with explicit value objects. The result expands to exactly
 the statements given (tests re-parse it with both rdflib and pyoxigraph).
+
+Two doors lead to the same writer: :func:`to_jsonld` takes RDF terms (any store), and
+:func:`from_ntriples` takes the N-Triples the embedded store's engine writes, so a large
+export never makes an RDF term per value. Nodes are sorted by IRI and written one per line.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from rdflib import RDF, BNode, Literal, URIRef
+from rdflib import RDF, BNode, Literal
 from rdflib.term import Node
 
 from . import resources
@@ -26,6 +31,7 @@ CONTEXT = "dcat_ap"
 DEFAULT_CONTEXT_URL = "https://w3id.org/govdata-ld/context/dcat-ap.jsonld"
 """Where a deployment publishes the shipped context; documents refer to it unless inlined."""
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_TYPE = str(RDF.type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,7 @@ def _terms() -> tuple[dict[str, _Term], dict[str, str]]:
     return terms, prefixes
 
 
+@lru_cache(maxsize=4096)
 def compact_iri(iri: str) -> str:
     """``dcat:Dataset`` for a namespace of the context, else the IRI itself.
 
@@ -91,12 +98,62 @@ def to_jsonld(
     >>> '"title": {' in text and '"zh": "标题"' in text
     True
     """
-    subjects: dict[Node, dict[Node, list[Node]]] = {}
+    subjects: dict[str, dict[str, list[_Value]]] = {}
     for s, p, o in triples:
-        subjects.setdefault(s, {}).setdefault(p, []).append(o)
-    nodes = [_node(s, properties) for s, properties in sorted(subjects.items(), key=lambda item: _key(item[0]))]
-    document = {"@context": context()["@context"] if context_ref is None else context_ref, "@graph": nodes}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        subjects.setdefault(_id(s), {}).setdefault(str(p), []).append(_neutral(o))
+    return _document(subjects, context_ref)
+
+
+def from_ntriples(data: bytes, *, context_ref: str | Mapping[str, Any] | None = None) -> bytes:
+    """Compact N-Triples (as the embedded store writes them: one statement per line) into the
+    document :func:`to_jsonld` writes for the same statements, without an RDF term per value:
+    the lines are read by one regular expression.
+
+    Args:
+        data: N-Triples, UTF-8.
+        context_ref: the context's URL, or None to inline the shipped context.
+
+    Raises:
+        ValueError: a line that is not a statement.
+
+    >>> from rdflib import URIRef, Literal
+    >>> line = b'<http://ex.org/d> <http://purl.org/dc/terms/title> "t"@en .'
+    >>> triple = (URIRef("http://ex.org/d"), URIRef("http://purl.org/dc/terms/title"), Literal("t", lang="en"))
+    >>> from_ntriples(line) == to_jsonld([triple])
+    True
+    """
+    text = data.decode("utf-8")
+    statements = _NT_LINE.findall(text)
+    if len(statements) != text.count("\n") + (1 if text and not text.endswith("\n") else 0):
+        raise ValueError("not N-Triples written one statement per line")
+    subjects: dict[str, dict[str, list[_Value]]] = {}
+    for s_iri, s_blank, p, o_iri, o_blank, lexical, language, datatype in statements:
+        if o_iri or o_blank:
+            value: _Value = (0, o_iri or o_blank, "", "")
+        else:
+            value = (1, _nt_unescape(lexical) if "\\" in lexical else lexical, language,
+                     "" if datatype == _XSD_STRING else datatype)
+        properties = subjects.get(s_iri or s_blank)
+        if properties is None:
+            properties = subjects[s_iri or s_blank] = {}
+        values = properties.get(p)
+        if values is None:
+            properties[p] = [value]
+        else:
+            values.append(value)
+    return _document(subjects, context_ref)
+
+
+_NT_LINE = re.compile(
+    r'^(?:<([^>]*)>|(_:\S+)) <([^>]*)> (?:<([^>]*)>|(_:\S+)|"((?:[^"\\]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<([^>]*)>)?) \.$',
+    re.MULTILINE,
+)
+_NT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_NT_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _nt_unescape(lexical: str) -> str:
+    return _NT_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else _NT_CHARS[m.group(3)], lexical)
 
 
 def with_inline_context(document: bytes) -> bytes:
@@ -112,56 +169,105 @@ def with_inline_context(document: bytes) -> bytes:
     return json.dumps(parsed, ensure_ascii=False).encode("utf-8")
 
 
-def _key(term: Node) -> tuple[int, str]:
-    return (1 if isinstance(term, BNode) else 0, str(term))
+_Value = tuple[int, str, str, str]
+"""A statement's object: (0 for an IRI or blank node, 1 for a literal; the IRI, ``_:label`` or
+lexical form; the language tag or ""; the datatype IRI, "" for a language tag or xsd:string)."""
+
+
+def _neutral(term: Node) -> _Value:
+    if isinstance(term, Literal):
+        datatype = "" if term.language or term.datatype is None or str(term.datatype) == _XSD_STRING else str(term.datatype)
+        return (1, str(term), term.language or "", datatype)
+    return (0, _id(term), "", "")
 
 
 def _id(term: Node) -> str:
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
-def _node(subject: Node, properties: dict[Node, list[Node]]) -> dict[str, Any]:
-    terms, _ = _terms()
-    node: dict[str, Any] = {"@id": _id(subject)}
-    types = properties.pop(RDF.type, [])
+def _document(subjects: dict[str, dict[str, list[_Value]]], context_ref: str | Mapping[str, Any] | None) -> bytes:
+    """One node object per subject, sorted (IRIs, then blank nodes), each on one line, under a
+    readable head. The C JSON encoder writes all nodes in one call (with an indent, Python's
+    encoder is about four times slower): each node wrapped in a list, so that ``}], [{`` stands
+    only between nodes, unless a text holds it (then each node is written on its own)."""
+    ordered = sorted(subjects.items(), key=lambda item: (1, item[0][2:]) if item[0].startswith("_:") else (0, item[0]))
+    head = json.dumps({"@context": context()["@context"] if context_ref is None else context_ref}, ensure_ascii=False, indent=1)
+    nodes = [_node(subject, properties) for subject, properties in ordered]
+    if not nodes:
+        graph = "[]"
+    else:
+        wrapped = json.dumps([[node] for node in nodes], ensure_ascii=False)
+        if wrapped.count(_BETWEEN) == len(nodes) - 1:
+            body = wrapped[2:-2].replace(_BETWEEN, "},\n  {")
+        else:
+            body = ",\n  ".join(json.dumps(node, ensure_ascii=False) for node in nodes)
+        graph = "[\n  " + body + "\n ]"
+    return "".join((head[:-2], ',\n "@graph": ', graph, "\n}\n")).encode("utf-8")
+
+
+_BETWEEN = "}], [{"
+
+
+def _node(subject: str, properties: dict[str, list[_Value]]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": subject}
+    types = properties.pop(_RDF_TYPE, None)
     if types:
-        names = sorted(compact_iri(str(t)) if isinstance(t, URIRef) else _id(t) for t in types)
+        names = sorted(compact_iri(t[1]) if t[0] == 0 and not t[1].startswith("_:") else t[1] for t in types)
         node["@type"] = names[0] if len(names) == 1 else names
-    for predicate in sorted(properties, key=str):
-        values = sorted(properties[predicate], key=_value_key)
-        term = terms.get(str(predicate))
+    plans = _plans()
+    for predicate in sorted(properties):
+        values = properties[predicate]
+        plan = plans.get(predicate)
+        if plan is None:
+            plan = plans[predicate] = _plan(predicate)
+        key, term = plan
+        if len(values) == 1:
+            value = values[0]
+            if term is not None and term.language_map:
+                if value[2]:
+                    node[key] = {value[2]: value[1]}
+                    continue
+                key, term = compact_iri(predicate), None
+            node[key] = _value(value, term)
+            continue
+        values.sort(key=_value_key)
         if term is not None and term.language_map:
-            if all(isinstance(v, Literal) and v.language for v in values):
-                languages: dict[str, Any] = {}
+            if all(v[2] for v in values):
+                languages: dict[str, list[str]] = {}
                 for v in values:
-                    languages.setdefault(v.language, []).append(str(v))  # type: ignore[attr-defined]
-                node[term.name] = {k: (v[0] if len(v) == 1 else v) for k, v in sorted(languages.items())}
+                    languages.setdefault(v[2], []).append(v[1])
+                node[key] = {k: (v[0] if len(v) == 1 else v) for k, v in sorted(languages.items())}
                 continue
-            term = None
-        key = term.name if term is not None else compact_iri(str(predicate))
-        written = [_value(v, term) for v in values]
-        node[key] = written[0] if len(written) == 1 else written
+            key, term = compact_iri(predicate), None
+        node[key] = [_value(v, term) for v in values]
     return node
 
 
-def _value_key(term: Node) -> tuple[str, str, str]:
-    if isinstance(term, Literal):
-        return ("1", str(term), term.language or str(term.datatype or ""))
-    return ("0", _id(term), "")
+@cache
+def _plans() -> dict[str, tuple[str, _Term | None]]:
+    """Predicate IRI -> (its key in a node, its context term), filled as predicates are met."""
+    return {}
 
 
-def _value(term: Node, definition: _Term | None) -> Any:
+def _plan(predicate: str) -> tuple[str, _Term | None]:
+    term = _terms()[0].get(predicate)
+    return (term.name, term) if term is not None else (compact_iri(predicate), None)
+
+
+def _value_key(value: _Value) -> tuple[int, str, str]:
+    return (value[0], value[1], value[2] or value[3])
+
+
+def _value(value: _Value, definition: _Term | None) -> Any:
     coerce = definition.coerce if definition is not None else None
-    if isinstance(term, (URIRef, BNode)):
-        return _id(term) if coerce == "@id" else {"@id": _id(term)}
-    literal: Literal = term  # type: ignore[assignment]
-    if literal.language:
-        return {"@value": str(literal), "@language": literal.language}
-    datatype = str(literal.datatype) if literal.datatype is not None else _XSD_STRING
-    if coerce is None and datatype == _XSD_STRING:
-        return str(literal)
-    if coerce == datatype:
-        return str(literal)
+    kind, text, language, datatype = value
+    if kind == 0:
+        return text if coerce == "@id" else {"@id": text}
+    if language:
+        return {"@value": text, "@language": language}
+    datatype = datatype or _XSD_STRING
+    if coerce == datatype or (coerce is None and datatype == _XSD_STRING):
+        return text
     if datatype == _XSD_STRING:
-        return {"@value": str(literal)}
-    return {"@value": str(literal), "@type": compact_iri(datatype)}
+        return {"@value": text}
+    return {"@value": text, "@type": compact_iri(datatype)}
