@@ -75,6 +75,8 @@ _BOM = b"\xef\xbb\xbf"
 _MAX_ROW = 1048576
 _ENTRY_HEADERS = header_index(COLUMNS)
 _ITEM_HEADERS = header_index(ITEM_COLUMNS)
+_BLANKS = " \t\r\n\u3000\u200b\ufeff"
+"""Blanks dropped at the ends of a cell (ideographic space, zero-width space and BOM included)."""
 _ITEM_MARKERS = {h for c in ITEM_COLUMNS if c.field in ("name", "data_type") for h in (c.zh, c.en)}
 
 
@@ -348,7 +350,7 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
     warned: set[int] = set()
     try:
         for number, values in sheet.rows:
-            texts = [_text(v) for v in values]
+            texts = [v.strip(_BLANKS) if v.__class__ is str and v[:1] != "'" else _text(v) for v in values]
             if not any(texts):
                 continue
             for position in blank_headers:
@@ -358,8 +360,10 @@ def _rows(sheet: _Sheet) -> tuple[list[SheetRow], list[CellProblem]]:
             cells = [Located(column, letter, head, texts[pos] if pos < len(texts) else "")
                      for pos, column, letter, head in mapped]
             rows.append(SheetRow(sheet.source, sheet.name, number, cells))
+            if not sheet.xlsx or not any(v.__class__ is str and v[:1] == "=" for v in values):
+                continue
             for (pos, *_), cell in zip(mapped, cells):
-                if sheet.xlsx and pos < len(values) and isinstance(values[pos], str) and values[pos].startswith("="):
+                if pos < len(values) and isinstance(values[pos], str) and values[pos].startswith("="):
                     # A formula: its text is not the value a person sees (reliability notes §1.6).
                     cell_problem = CellProblem(source=sheet.source, sheet=sheet.name, row=number, column=cell.letter,
                                                header=cell.header, value=cell.text,
@@ -376,7 +380,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return restore(value).strip(" \t\r\n\u3000\u200b\ufeff")
+        return restore(value).strip(_BLANKS)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):

@@ -101,6 +101,8 @@ class RowReader:
         self.pattern = re.compile(settings.resource_code_pattern)
         self.pattern_text = settings.resource_code_pattern
         self.limits = input_gate.limits()
+        # Code-list values and credit codes repeat down a sheet: each distinct one is read once.
+        self._read_before: dict[tuple[str | None, str], tuple[Any, str | None, tuple[str, ...]]] = {}
 
     def value(self, cell: Located) -> tuple[Any, str | None, tuple[str, ...]]:
         """Read one non-empty cell: (value, problem message or None, allowed values)."""
@@ -111,8 +113,15 @@ class RowReader:
             return None, refused[1], ()
         if kind in (Cell.TEXT, Cell.NOTE):
             return text, None, ()
-        if kind is Cell.CONCEPT:
-            return self._concept(column, text)
+        if kind is Cell.CONCEPT or kind is Cell.USCC:
+            key = (column.scheme, text)
+            found = self._read_before.get(key)
+            if found is None:
+                found = self._read_before[key] = (
+                    self._concept(column, text) if kind is Cell.CONCEPT
+                    else (text, None, ()) if is_valid_uscc(text) else (None, f"not {_USCC_RULE}", ())
+                )
+            return found
         if kind is Cell.DATE:
             parsed = _date(text)
             return (parsed, None, ()) if parsed else (None, "not a date (YYYY-MM-DD)", ())
@@ -120,8 +129,6 @@ class RowReader:
             if self.pattern.search(text):
                 return text, None, ()
             return None, f"not a resource code of the form {self.pattern_text}", ()
-        if kind is Cell.USCC:
-            return (text, None, ()) if is_valid_uscc(text) else (None, f"not {_USCC_RULE}", ())
         if kind is Cell.SYSTEM:
             return (text, None, ()) if _SYSTEM.fullmatch(text) else (None, "a system code has no blanks", ())
         if kind is Cell.EMAIL:
