@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from hypothesis import strategies as st
+from rdflib import URIRef
 
 from govdata_ld import (
     AdminLevel,
@@ -333,3 +334,194 @@ def carrier(city: City, code: str = "301999/999999", provider: str | None = None
         items=(DataItem(f"字段1 {mark}", ItemDataType.CHARACTER),),
         internal_contact=ContactPoint(f"内部联系人 {mark}", email=f"neibu-{code.replace('/', '-')}@gov.example"),
     )
+
+
+# -- as organs write them: noisy values, alias IRIs, cycles, downgrades (tests/test_leakage.py) ---
+
+WRITTEN_AS: Mapping[ShareAttribute | OpenAttribute, tuple[str, ...]] = {
+    U: ("无条件共享", "无条件共享类", "shared unconditionally", "1"),
+    C: ("有条件共享", "有条件共享类", "shared conditionally", "2"),
+    N: ("不予共享", "不予共享类", "not shared", "3"),
+    OU: ("无条件开放", "无条件开放类", "opened unconditionally", "1"),
+    OC: ("有条件开放", "有条件开放类", "opened conditionally", "2"),
+    ON: ("不予开放", "不予开放类", "not open", "3"),
+    OA: ("依申请开放", "opened on application", "4"),
+}
+"""How people write each share and open attribute, which the library must read as that value: the
+Measures' wording (Art. 9 para 2), the national guide's wording with 类 (国发〔2016〕51号), the
+English labels and the notations."""
+
+UNKNOWN_WRITINGS: Mapping[str, tuple[str, ...]] = {
+    "share": ("", " ", "\u3000", "N/A", "unknown", "shared", "共享", "公开", "是", "否", "0", "4", "无条件",
+              "無條件共享", "有條件共享", "不予共亯", "无条件 共享", "无条件共享。", "无条件开放", "不予开放",
+              "yes", "null", "shared sometimes"),
+    "open": ("", " ", "\u3000", "N/A", "unknown", "open", "opened", "开放", "公开", "是", "否", "0", "5",
+             "无条件", "不予開放", "無條件開放", "有條件開放", "依申請開放", "无条件 开放", "无条件开放。",
+             "无条件共享", "不予共享", "yes", "null", "on request"),
+    "grade": ("", "N/A", "unknown", "top-secret", "4", "公开", "非敏感级"),
+}
+"""Texts that name no value of the attribute's code list (traditional spellings, another list's
+labels, blanks inside a label, made-up words): refused, never defaulted (Art. 9 para 2)."""
+
+BLANKS = (" ", "\u3000", "\u00a0", "\t")
+"""Blanks people put around a value (ASCII, ideographic, no-break space, tab)."""
+INVISIBLE = ("\u200b", "\u200d", "\u2060", "\ufeff")
+"""Format characters that copying from documents leaves inside a value (zero-width space and
+joiner, word joiner, byte-order mark)."""
+
+ALIAS_HOST = "https://alias.example/"
+"""Where made-up alias IRIs live (declared owl:sameAs the concept or organ they imitate)."""
+
+
+def full_width(text: str) -> str:
+    """ASCII letters, digits and signs as their full-width forms, spaces as ideographic spaces."""
+    return "".join("\u3000" if ch == " " else chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+@st.composite
+def noisy(draw: st.DrawFn, text: str) -> str:
+    """``text`` as a person may write it: full-width, in any case, with format characters inside
+    and blanks around (and between words)."""
+    if draw(st.booleans()):
+        text = full_width(text)
+    text = draw(st.sampled_from([text, text.upper(), text.title(), text.swapcase()]))
+    if " " in text or "\u3000" in text:
+        text = "".join(draw(st.sampled_from(["  ", " \u3000", "\t "])) if ch in " \u3000" else ch for ch in text)
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(INVISIBLE)) + text[at:]
+    left = "".join(draw(st.lists(st.sampled_from(BLANKS), max_size=2)))
+    right = "".join(draw(st.lists(st.sampled_from(BLANKS), max_size=2)))
+    return left + text + right
+
+
+def aliases(iri: str) -> tuple[str, ...]:
+    """Other IRIs for the same concept or organ, none of which is it: the http variant, a trailing
+    slash, an upper-case host, a fragment for the last segment, a percent-encoded letter, and a
+    made-up IRI (which the file door declares owl:sameAs it)."""
+    scheme, rest = iri.split("://", 1)
+    host, path = rest.split("/", 1)
+    head, last = path.rsplit("/", 1)
+    return (
+        f"http://{rest}",
+        f"{iri}/",
+        f"{scheme}://{host.upper()}/{path}",
+        f"{scheme}://{host}/{head}#{last}",
+        f"{scheme}://{host}/{head}/%{ord(last[0]):02X}{last[1:]}",
+        f"{ALIAS_HOST}{head.rsplit('/', 1)[-1]}/{last}",
+    )
+
+
+@dataclass(frozen=True)
+class Written:
+    """A draft as an organ writes it, and what the library must make of it.
+
+    Attributes:
+        drafted: the draft, with code-list members.
+        entry: the record as written: grade, share and open attributes may be texts (noisy or
+            unknown) or IRIs (the concept's, or an alias).
+        meant: the same record with each value the library must read: the member the writing
+            names, or the alias IRI (which names no concept, so the entry is withheld).
+        refused: attributes whose writing names nothing: the record must be refused.
+        aliased: attributes written as an alias IRI: accepted, never counted as the concept.
+    """
+
+    drafted: Entry
+    entry: Entry
+    meant: Entry
+    refused: tuple[str, ...] = ()
+    aliased: tuple[str, ...] = ()
+
+
+CLASSIFIED = {"grade": Grade, "share": ShareAttribute, "open": OpenAttribute}
+"""The attributes that decide sharing and opening, and their code lists."""
+
+
+@st.composite
+def writing(draw: st.DrawFn, attr: str, member: Grade | ShareAttribute | OpenAttribute) -> tuple[object, str]:
+    """One way to write ``member`` for ``attr``, and its outcome: "known" (read as the member),
+    "alias" (an IRI that is not the concept's) or "refused" (names no concept)."""
+    how = draw(st.sampled_from(["member", "member", "member", "iri", "text", "text", "alias", "unknown"]))
+    if how == "member":
+        return member, "known"
+    if how == "iri":
+        return str(member.value), "known"
+    if how == "text":
+        labels = WRITTEN_AS.get(member, ()) or (str(member.value).rsplit("/", 1)[-1],)  # type: ignore[call-overload]
+        return draw(noisy(draw(st.sampled_from(labels)))), "known"
+    if how == "alias":
+        return draw(st.sampled_from(aliases(str(member.value)))), "alias"
+    return draw(st.sampled_from(UNKNOWN_WRITINGS[attr])), "refused"
+
+
+@st.composite
+def written_drafts(
+    draw: st.DrawFn, code: str, provider: str, version: int, scheme: Scheme, *, related: tuple[str, ...] = (),
+    base: Entry | None = None,
+) -> Written:
+    """Version ``version`` of entry ``code`` as written (see :class:`Written`): a draft of
+    :func:`drafts` (or ``base``), related to some of ``related`` (itself included: cycles), with its
+    grade, share and open attributes each written as the member, its IRI, a noisy label, an alias
+    IRI or an unknown text."""
+    entry = base or draw(drafts(code, provider, version, scheme))
+    links = tuple(sorted(draw(st.sets(st.sampled_from(related), max_size=3)))) if related else ()
+    entry = replace(entry, related=links)
+    written: dict[str, object] = {}
+    meant: dict[str, object] = {}
+    refused, aliased = [], []
+    for attr in CLASSIFIED:
+        value, outcome = draw(writing(attr, getattr(entry, attr)))
+        written[attr] = value
+        if outcome == "alias":
+            aliased.append(attr)
+            meant[attr] = URIRef(value)  # type: ignore[arg-type]
+        elif outcome == "refused":
+            refused.append(attr)
+    return Written(entry, replace(entry, **written), replace(entry, **meant), tuple(refused), tuple(aliased))
+
+
+GRADES_UP = (Grade.NON_SENSITIVE, Grade.SENSITIVE, Grade.SECRET)
+RESTRICTIONS = ("not open", "not shared", "grade up", "all")
+
+
+@st.composite
+def downgraded(draw: st.DrawFn, previous: Entry, version: int, scheme: Scheme) -> Entry:
+    """A later version of ``previous`` that restricts it: open attribute 不予开放, share attribute
+    不予共享, a higher grade (the attributes kept, so the grade may now forbid them), or all three;
+    new texts (marked with the new version)."""
+    fresh = draw(drafts(previous.code, previous.provider, version, scheme))
+    how = draw(st.sampled_from(RESTRICTIONS))
+    grade = previous.grade if isinstance(previous.grade, Grade) else fresh.grade
+    share = previous.share if isinstance(previous.share, ShareAttribute) else fresh.share
+    open_ = previous.open if isinstance(previous.open, OpenAttribute) else fresh.open
+    if how in ("grade up", "all"):
+        grade = GRADES_UP[min(GRADES_UP.index(grade) + 1, len(GRADES_UP) - 1)]  # type: ignore[arg-type]
+    if how in ("not open", "all"):
+        open_ = ON
+    if how in ("not shared", "all"):
+        share = N
+    mark = f"{previous.code}#v{version}"
+    return replace(
+        fresh, grade=grade, share=share, open=open_,
+        share_condition=f"共享条件 {mark}" if share in NEEDS_SHARE_CONDITION else None,
+        legal_basis=f"共享依据 {mark}" if share in NEEDS_SHARE_CONDITION else None,
+        open_condition=f"开放条件 {mark}" if open_ in NEEDS_OPEN_CONDITION else None,
+    )
+
+
+def withheld(entry: Entry, scheme: Scheme) -> bool:
+    """Whether an approved version is kept out of the sharing and open catalogs (and reported): a
+    value that names no concept of its list (an alias IRI), or an open attribute outside the
+    active scheme (Art. 9 para 2: never defaulted)."""
+    known = all(isinstance(getattr(entry, attr), enum) for attr, enum in CLASSIFIED.items())
+    return not known or entry.open not in scheme.values
+
+
+def shares(entry: Entry, scheme: Scheme) -> bool:
+    """The sharing allow-list for any approved version (withheld ones included)."""
+    return not withheld(entry, scheme) and shared(entry, scheme)
+
+
+def opens(entry: Entry, scheme: Scheme) -> bool:
+    """The open allow-list for any approved version (withheld ones included)."""
+    return not withheld(entry, scheme) and opened(entry, scheme)
