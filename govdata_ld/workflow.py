@@ -226,9 +226,13 @@ class Workflow:
         tree = self.tree()
         info = tree.organ(organ, step=verb)
         route = tree.route(info)
-        current = {
-            str(r["code"]): r for r in self._catalog.select("organ_entries", organ=info.iri).dicts()
-        }
+        current: dict[str, dict[str, Node]] = {}
+        stated: dict[tuple[str, str], set[Node]] = {}  # (code, attribute) -> every value its draft states
+        for r in self._catalog.select("organ_entries", organ=info.iri).dicts():
+            current.setdefault(str(r["code"]), r)
+            for key in ("share", "open", "grade"):
+                if r.get(key) is not None:
+                    stated.setdefault((str(r["code"]), key), set()).add(r[key])
         items_by_code: dict[str, list[WorkItem]] = {}
         for item in self.items(organ=organ):
             items_by_code.setdefault(item.code, []).append(item)
@@ -289,9 +293,11 @@ class Workflow:
                     (workflow, item, DCAT3.version, Literal(version)),
                     (workflow, item, PROV.wasAttributedTo, info.iri),
                 ]
+                # every value the draft states: two values stay two, and the publication withholds
+                # the entry as ambiguous (Art. 9 para 2), instead of one kept at random
                 for key, predicate in (("share", GD.shareAttribute), ("open", GD.openAttribute), ("grade", GD.grade)):
-                    if row.get(key) is not None:
-                        inserts.append((workflow, item, predicate, row[key]))
+                    for value in sorted(stated.get((code, key), ()), key=str):
+                        inserts.append((workflow, item, predicate, value))
             inserts += state_quads(workflow, item, STATE_AFTER[GD.Submission], next_leg.actor, next_leg.step, when)
             used.append(item)
         sequence = self._next_sequence()
