@@ -788,13 +788,12 @@ def load_triples(catalog: Catalog, triples: Iterable[tuple[Any, Any, Any]]) -> N
     ],
     ids=["two grades", "two open attributes", "two share attributes"],
 )
-@pytest.mark.xfail(strict=True, reason="LIBRARY BUG: Workflow.submit keeps one of two stated values")
 def test_an_entry_stating_two_values_is_withheld_from_both_platforms(
     municipal: tuple[Catalog, City], predicate: URIRef, values: tuple[Any, ...]
 ) -> None:
-    """LIBRARY BUG found by test_nothing_restricted_reaches_an_open_export: a draft that states
-    two grades (or open or share attributes) was submitted with one of them, whichever row of
-    ``organ_entries`` came last (``Workflow.submit`` kept one row per code), so an entry graded
+    """Regression (a library bug test_nothing_restricted_reaches_an_open_export found, fixed in
+    ``Workflow.submit``): a draft that states two grades (or open or share attributes) was
+    submitted with one of them, whichever row of ``organ_entries`` came last, so an entry graded
     both 非敏感 and 涉密 reached the open platform, and none was reported withheld. The documented
     rule (docs/security.md): a value given twice with different values keeps the entry out of
     both the sharing and the open catalog, reported."""
