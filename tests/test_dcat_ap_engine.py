@@ -94,7 +94,10 @@ def test_the_allow_list_refuses_a_leak_on_the_engine_path_even_unchecked(
         scratch = run(*args)  # type: ignore[arg-type]
         assert scratch is not None
         dataset = next(iter(scratch.select("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 1", {}).rows))[0]
-        scratch.add_default([(dataset, GD.shareCondition, Literal("仅限内部", lang="zh")), (stranger, RDF.type, DCAT.Dataset)])
+        scratch.add_default([
+            (dataset, GD.shareCondition, Literal("仅限内部", lang="zh")), (stranger, RDF.type, DCAT.Dataset),
+            (dataset, DCAT.contactPoint, URIRef(f"{dataset}/internal-contact")),
+        ])
         return scratch
 
     monkeypatch.setattr(dcat_ap_engine, "run", leaking)
@@ -103,6 +106,7 @@ def test_the_allow_list_refuses_a_leak_on_the_engine_path_even_unchecked(
     problems = "\n".join(failure.value.problems)
     assert "restricted field https://w3id.org/govdata-ld/ontology#shareCondition" in problems
     assert f"dataset {stranger} is not in the published open catalog" in problems
+    assert "internal contact point https://data.guiyang.example/resource/" in problems
     assert not list(tmp_path.iterdir())  # nothing written
     assert export_dcat_ap(published, "sharing", "turtle", check=False)  # the sharing platform may carry them
 
