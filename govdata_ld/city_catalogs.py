@@ -156,7 +156,7 @@ def members(catalog: Catalog, entries: Collection[URIRef] | None = None) -> Memb
             versions["sharing"][entry] = version
         if _true(row.get("opened")):
             versions["open"][entry] = version
-    return Members(versions=versions, codes=codes, withheld=tuple(withheld))
+    return Members(versions=versions, codes=codes, withheld=tuple(sorted(withheld, key=lambda w: w.code)))
 
 
 def published_versions(

@@ -12,6 +12,8 @@ import pytest
 from rdflib import Dataset, URIRef
 
 from govdata_ld import Catalog, Settings, queries, resources, sparql_hints
+from govdata_ld import catalog as catalog_module
+from govdata_ld import city_catalogs
 from govdata_ld.build import build
 from govdata_ld.namespaces import GD, code_namespace
 
@@ -131,12 +133,23 @@ def test_values_hints_change_no_answer(published: Catalog, name: str, monkeypatc
     assert _rows(published.run(name, **query.examples)) == hinted
 
 
-def test_restricted_select_equals_the_filtered_whole(published: Catalog) -> None:
-    """A select restricted to some entries (hints placed in every group that mentions them)
-    returns exactly the rows of the unrestricted query for those entries."""
+@pytest.mark.parametrize("chunk", [catalog_module.RESTRICT_CHUNK, 3])
+def test_restricted_select_equals_the_filtered_whole(published: Catalog, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A select restricted to some entries (hints placed in every group that mentions them; run
+    in chunks of terms when there are many) returns exactly the rows of the unrestricted query
+    for those entries."""
+    monkeypatch.setattr(catalog_module, "RESTRICT_CHUNK", chunk)
     general = published.minter.city_catalog("general")
     whole = published.select("published_entries", catalog=general).rows
     some = {row[1] for row in whole[::7]}
     restricted = published.select("published_entries", catalog=general, restrict={"entry": some}).rows
     assert 5 < len(restricted) < len(whole)
     assert sorted(map(repr, restricted)) == sorted(repr(r) for r in whole if r[1] in some)
+
+
+def test_members_derived_in_chunks_equal_the_whole_derivation(published: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = city_catalogs.members(published)
+    entries = set(whole.codes)
+    assert len(entries) > 4 * 10
+    monkeypatch.setattr(catalog_module, "RESTRICT_CHUNK", 4)
+    assert city_catalogs.members(published, entries) == whole
