@@ -533,6 +533,7 @@ class Options:
     rdflib_cap: float
     combined_runs: int
     combined_budget: float
+    full_builds: bool = True
 
 
 def measure(size: int, opts: Options, tmp: Path, *, baseline_too: bool, history: History) -> dict[str, Any]:
@@ -549,8 +550,10 @@ def measure(size: int, opts: Options, tmp: Path, *, baseline_too: bool, history:
     seconds, result = timed(lambda: catalog.workflow.publish(bda, at=setup.at()))
     setup.note("round 1: publish (the library's first build of the three catalogs, recorded)", [seconds])
     members_after_1 = {k: c.members for k, c in (result.changes or {}).items()}
-    log("embedded: full builds")
-    full_embedded = builds(embedded, full=True, runs=runs, budget=budget, publisher=publisher, when=when)
+    full_embedded = None
+    if opts.full_builds:
+        log("embedded: full builds")
+        full_embedded = builds(embedded, full=True, runs=runs, budget=budget, publisher=publisher, when=when)
 
     round2 = second_round(state, setup)
     quads = None
@@ -686,6 +689,8 @@ def report(result: dict[str, Any], runs: int, combined_runs: int, history: Histo
     out.append("|---|---|---:|---:|---:|---|---|")
     for label, key in (("full", "full"), ("brought up to date", "incremental")):
         emb, rdf = r["builds"][key]
+        if emb is None:  # --no-full-builds
+            continue
         for part in ("derive", *CITY_CATALOG_KINDS, *(f"{k}+derive" for k in CITY_CATALOG_KINDS)):
             e = emb[part]
             b = Baseline(rdf[part] if rdf else None, runs, size, history.get(build_key(key, part)))
@@ -733,10 +738,13 @@ def main() -> int:
                              " linearly, passes this many seconds (the row then shows the extrapolation)")
     parser.add_argument("--combined-runs", type=int, default=1, help="runs of the combined catalog_entries rows")
     parser.add_argument("--combined-budget", type=float, default=30.0, help="budget of the combined rows")
+    parser.add_argument("--no-full-builds", action="store_true",
+                        help="skip the full builds (at 100,000 they take 10 minutes; the first publication is one)")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     baseline_sizes = set(sizes) if args.baseline_sizes is None else {int(s) for s in args.baseline_sizes.split(",") if s.strip()}
-    opts = Options(args.runs, args.budget, args.rdflib_budget, args.rdflib_cap, args.combined_runs, args.combined_budget)
+    opts = Options(args.runs, args.budget, args.rdflib_budget, args.rdflib_cap, args.combined_runs, args.combined_budget,
+                   not args.no_full_builds)
     history: History = {}
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
