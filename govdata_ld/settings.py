@@ -13,8 +13,14 @@ editing the package. Settings are read from a TOML file::
     [code_lists]
     grades = "codes/grades-4-levels.ttl"   # replaces ontology/grades.ttl; relative to this file
 
+    [store]                                  # a SPARQL server (docs/stores.md)
+    url = "http://127.0.0.1:8890/sparql"
+    update_url = "http://127.0.0.1:8890/sparql-auth"
+    password_variable = "VIRTUOSO_PASSWORD"  # the environment variable holding the password
+
 The file is the one passed explicitly, else ``$GOVDATA_CONFIG``, else ``./govdata-ld.toml`` when
-it exists; otherwise the defaults below apply.
+it exists; otherwise the defaults below apply. Credentials are never written in the file: the
+``[store]`` table names the environment variables that hold them.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from .errors import ConfigurationError
 
@@ -42,7 +49,126 @@ _KEYS = {
     "district_core_route",
     "development_zone_route",
     "code_lists",
+    "store",
 }
+USER_VARIABLE = "GOVDATA_STORE_USER"
+PASSWORD_VARIABLE = "GOVDATA_STORE_PASSWORD"
+AUTH_SCHEMES = ("digest", "basic")
+DIALECTS = ("virtuoso", "oxigraph", "generic")
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """How to reach a SPARQL server: the ``[store]`` table of the settings file.
+
+    Attributes:
+        url: the query URL the command line opens when no ``--store`` is given.
+        update_url: the update endpoint, when it is not the query URL.
+        graph_store_url: the Graph Store endpoint (bulk writes are staged through it).
+        auth: "digest" or "basic".
+        user_variable: the environment variable holding the user name.
+        password_variable: the environment variable holding the password (the password itself
+            is never in the file: a ``user`` or ``password`` key is refused).
+        timeout: seconds one request may take.
+        retries: how often a read is tried again after a network error, a timeout or HTTP 502-504.
+        row_cap: a result this long is cross-checked with COUNT(*) and paged.
+        page_size: rows per page when paging.
+        dialect: "virtuoso", "oxigraph" or "generic"; None: told by the server.
+        source: the file the table was read from, if any.
+
+    >>> StoreSettings(url="http://127.0.0.1:7878/query").password_variable
+    'GOVDATA_STORE_PASSWORD'
+    """
+
+    url: str | None = None
+    update_url: str | None = None
+    graph_store_url: str | None = None
+    auth: str = AUTH_SCHEMES[0]
+    user_variable: str = USER_VARIABLE
+    password_variable: str = PASSWORD_VARIABLE
+    timeout: float = 60.0
+    retries: int = 3
+    row_cap: int = 10_000
+    page_size: int = 5_000
+    dialect: str | None = None
+    source: Path | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("url", "update_url", "graph_store_url"):
+            value = getattr(self, key)
+            if value is not None and not re.fullmatch(r"https?://[^\s]+", value, re.IGNORECASE):
+                raise ConfigurationError(f"store {key} must be an http(s) URL", source=self.source)
+        if self.auth not in AUTH_SCHEMES:
+            raise ConfigurationError(f"store auth must be one of {', '.join(AUTH_SCHEMES)}", source=self.source)
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise ConfigurationError(f"store dialect must be one of {', '.join(DIALECTS)}", source=self.source)
+        for key in ("user_variable", "password_variable"):
+            if not _ENVIRONMENT_NAME.fullmatch(getattr(self, key)):
+                raise ConfigurationError(
+                    f"store {key} must name an environment variable (letters, digits and '_')", source=self.source
+                )
+        if not self.timeout > 0 or self.retries < 0 or self.row_cap < 1 or self.page_size < 1:
+            raise ConfigurationError(
+                "store timeout must be above 0, retries 0 or more, row_cap and page_size 1 or more", source=self.source
+            )
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """The user and password from the environment variables the settings name.
+
+        Raises:
+            ConfigurationError: one of the two variables is set and the other is not.
+        """
+        user = os.environ.get(self.user_variable) or None
+        password = os.environ.get(self.password_variable) or None
+        if (user is None) != (password is None):
+            missing = self.password_variable if password is None else self.user_variable
+            raise ConfigurationError(f"the store credentials are incomplete: ${missing} is not set", source=self.source)
+        return user, password
+
+    @classmethod
+    def from_table(cls, table: object, *, source: Path | None = None) -> StoreSettings:
+        """Read the ``[store]`` table of a settings file.
+
+        Raises:
+            ConfigurationError: a secret written in the file, an unknown key or a bad value
+                (messages name keys, never values).
+        """
+        if not isinstance(table, dict):
+            raise ConfigurationError("[store] must be a table", source=source)
+        secrets = sorted({"user", "password"} & set(table))
+        if secrets:
+            raise ConfigurationError(
+                f"[store] may not hold credentials ({', '.join(secrets)}): put them in environment variables "
+                "and name those with user_variable and password_variable",
+                source=source,
+            )
+        known = set(cls.__dataclass_fields__) - {"source"}
+        unknown = set(table) - known
+        if unknown:
+            raise ConfigurationError(
+                f"unknown store settings {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}",
+                source=source,
+            )
+        kinds = {"timeout": (int, float), "retries": (int,), "row_cap": (int,), "page_size": (int,)}
+        for key, value in table.items():
+            wanted = kinds.get(key, (str,))
+            if not isinstance(value, wanted) or isinstance(value, bool):
+                kind = "a number" if key == "timeout" else "an integer" if key in kinds else "a string"
+                raise ConfigurationError(f"store {key} must be {kind}", source=source)
+        return cls(**table, source=source)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StoreSettings:
+        """Read a file holding only the store settings (``$GOVDATA_STORE_CONFIG``): a ``[store]``
+        table, or its keys at the top level.
+
+        Raises:
+            ConfigurationError: the file cannot be read, is not TOML, or holds a bad value.
+        """
+        source = Path(path)
+        data = _read_toml(source)
+        return cls.from_table(data.get("store", data), source=source)
 
 
 @dataclass(frozen=True)
@@ -63,6 +189,7 @@ class Settings:
             municipal dispatched agency) or "district" (like a department of the district its
             division names).
         code_lists: ontology file name -> replacement file; a name not shipped adds a file.
+        store: how to reach a SPARQL server (the ``[store]`` table), if the file has one.
         source: the file the settings were read from, if any.
 
     >>> Settings().base_iri
@@ -75,6 +202,7 @@ class Settings:
     district_core_route: str = "district"
     development_zone_route: str = "municipal"
     code_lists: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
+    store: StoreSettings | None = None
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -127,18 +255,14 @@ class Settings:
                     return cls()
                 path = CONFIG_FILE_NAME
         source = Path(path)
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read settings: {exc.strerror}", source=source) from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigurationError(f"not valid TOML: {exc}", source=source) from exc
+        data = _read_toml(source)
         unknown = set(data) - _KEYS
         if unknown:
             raise ConfigurationError(
                 f"unknown settings {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KEYS))}",
                 source=source,
             )
+        store = StoreSettings.from_table(data.pop("store"), source=source) if "store" in data else None
         code_lists = data.pop("code_lists", {})
         if not isinstance(code_lists, dict) or not all(
             isinstance(v, str) for v in code_lists.values()
@@ -148,4 +272,13 @@ class Settings:
             if not isinstance(value, str):
                 raise ConfigurationError(f"{key} must be a string", source=source)
         resolved = {k: (source.parent / v).resolve() for k, v in code_lists.items()}
-        return cls(**data, code_lists=MappingProxyType(resolved), source=source)
+        return cls(**data, code_lists=MappingProxyType(resolved), store=store, source=source)
+
+
+def _read_toml(source: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read settings: {exc.strerror}", source=source) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"not valid TOML: {exc}", source=source) from exc

@@ -43,18 +43,6 @@ def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]
         yield opened
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Known, documented differences of a server (docs/stores.md) are expected failures there."""
-    for item in items:
-        kind = getattr(item, "callspec", None) and item.callspec.params.get("catalog")
-        if kind != "virtuoso":
-            continue
-        if item.name.startswith("test_nothing_is_written_to_the_default_graph"):
-            item.add_marker(pytest.mark.xfail(strict=True, reason="Virtuoso answers queries on the union of all graphs as the default graph"))
-        if item.name.startswith("test_dump_and_load_round_trip"):
-            item.add_marker(pytest.mark.xfail(strict=True, reason="Virtuoso stores xsd:duration literals as seconds and returns another lexical form"))
-
-
 @pytest.fixture
 def memory_catalog() -> Iterator[Catalog]:
     with Catalog.open("memory", settings=Settings()) as opened:
