@@ -112,7 +112,7 @@ class Catalog:
         settings = settings or Settings.load()
         if endpoint.is_url(location):
             config = endpoint.RemoteConfig.from_environment(
-                str(location), update_url=update_url, graph_store_url=graph_store_url
+                str(location), update_url=update_url, graph_store_url=graph_store_url, store=settings.store
             )
             return cls(endpoint.RemoteStore(config), settings)  # type: ignore[arg-type]
         if location is None or str(location) == MEMORY:

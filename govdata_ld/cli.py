@@ -52,8 +52,9 @@ class CommandError(click.ClickException):
     default=DEFAULT_STORE,
     show_default=True,
     help="Store directory, 'memory' for a one-shot store, or a SPARQL server's query URL "
-    "(http://…; update and Graph Store URLs and credentials from GOVDATA_STORE_CONFIG and "
-    "GOVDATA_STORE_USER/PASSWORD, see docs/stores.md) (env GOVDATA_STORE).",
+    "(http://…; the [store] table of the settings file gives its other URLs and names the "
+    "environment variables holding the credentials, see docs/stores.md); when not given, the "
+    "[store] url of the settings file, else the default (env GOVDATA_STORE).",
 )
 @click.option(
     "--config",
@@ -73,7 +74,8 @@ def cli(ctx: click.Context, store: str, config: str | None, verbose: int) -> Non
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     _check_store(store)
-    ctx.obj = {"store": store, "config": config}
+    given = ctx.get_parameter_source("store") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = {"store": store, "config": config, "store_given": given}
 
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")  # two letters at least: C:/ is a Windows path
@@ -119,7 +121,10 @@ def open_store(ctx: click.Context, data: tuple[str, ...] = ()) -> Iterator[Catal
     """The store the group options name (loading ``data`` first); library errors exit 2."""
     try:
         settings = Settings.load(ctx.obj["config"])
-        with Catalog.open(ctx.obj["store"], settings=settings) as catalog:
+        location = ctx.obj["store"]
+        if not ctx.obj.get("store_given") and settings.store is not None and settings.store.url:
+            location = settings.store.url
+        with Catalog.open(location, settings=settings) as catalog:
             if data:
                 catalog.load(*data)
             yield catalog
