@@ -15,8 +15,9 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
-from govdata_ld import Catalog, Settings, dcat_ap_engine
+from govdata_ld import Catalog, Settings, dcat_ap_engine, queries
 from govdata_ld.dcat_ap import ExportFormat, Profile, dcat_ap_graph, export_dcat_ap, serialize, write_dcat_ap
+from govdata_ld.dcat_ap_engine import lateral
 from govdata_ld.dcat_ap_jsonld import from_ntriples, to_jsonld, with_inline_context
 from govdata_ld.errors import ExportError, QueryError
 from govdata_ld.namespaces import DCAT3, GD
@@ -142,6 +143,17 @@ def test_json_ld_from_the_engine_equals_json_ld_from_terms_for_every_kind_of_val
 def test_lines_that_are_not_statements_are_refused() -> None:
     with pytest.raises(ValueError, match="N-Triples"):
         from_ntriples(b'<http://ex.org/s> <http://ex.org/p> "o" .\n# a comment\n')
+
+
+@pytest.mark.parametrize("name", ["dcat_ap_open", "dcat_ap_sharing"])
+def test_the_engine_matches_a_member_once_for_all_its_branches(name: str) -> None:
+    text = queries.named(name).text
+    head = "GRAPH ?g { ?entry dcat:version ?version }"
+    assert text.count(head) == 16  # each per-member branch and the places subquery find it again
+    joined = lateral(text)
+    assert joined.count("LATERAL") == 1 and joined.count(head) == 2  # once for the branches, once in the subquery
+    for plain in ("SELECT * WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { ?o ?p ?s } }"):
+        assert lateral(plain) == plain
 
 
 def test_the_engine_refuses_a_query_that_is_not_a_construct() -> None:
