@@ -441,7 +441,7 @@ CLASSIFIED = {"grade": Grade, "share": ShareAttribute, "open": OpenAttribute}
 def writing(draw: st.DrawFn, attr: str, member: Grade | ShareAttribute | OpenAttribute) -> tuple[object, str]:
     """One way to write ``member`` for ``attr``, and its outcome: "known" (read as the member),
     "alias" (an IRI that is not the concept's) or "refused" (names no concept)."""
-    how = draw(st.sampled_from(["member", "member", "member", "iri", "text", "text", "alias", "unknown"]))
+    how = draw(st.sampled_from(["member", "member", "member", "iri", "text", "text", "text", "alias", "unknown"]))
     if how == "member":
         return member, "known"
     if how == "iri":
