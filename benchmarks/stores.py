@@ -2,12 +2,13 @@
 query medians on the embedded disk store, the Oxigraph server and Virtuoso, in one run.
 
     python benchmarks/stores.py                  # N = 10,000 synthetic general-catalog members
-    python benchmarks/stores.py --size 100000 --runs 3
+    python benchmarks/stores.py --size 100000 --runs 1 --timeout 3600
 
 The city is made by ``benchmarks/catalog_queries.py`` (the built example city plus N members of
-its general catalog, dumped as N-Quads); each store loads that dump through ``Catalog.load``
-(one write: the embedded store's transaction; on a server, staged through the Graph Store
-protocol and switched by one guarded operation), then runs the same queries with the same
+its general catalog, dumped as N-Quads); each store loads that dump through
+``Catalog.load(restore=True)`` (one write: the embedded store's transaction; on a server, staged
+through the Graph Store protocol and switched by one guarded operation, with ``--timeout``
+seconds per request), then runs the same queries with the same
 parameters. Servers are started on loopback with their own data folders (``tests/servers.py``)
 and stopped by their process ids. Ratio = server / embedded.
 """
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.catalog_queries import cases, city, median_time  # noqa: E402
 from govdata_ld import Catalog, Settings, queries  # noqa: E402
+from govdata_ld.settings import StoreSettings  # noqa: E402
 from tests.servers import STARTERS, ServerUnavailable, credentials  # noqa: E402
 
 
@@ -33,6 +35,8 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stores", default="embedded,oxigraph-server,virtuoso")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per request to a server")
+    parser.add_argument("--buffers", type=int, default=200_000, help="Virtuoso NumberOfBuffers")
     args = parser.parse_args()
     kinds = args.stores.split(",")
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,17 +55,19 @@ def main() -> int:
                     catalog = Catalog.open(folder / "embedded", settings=Settings())
                 else:
                     try:
-                        server = STARTERS[kind](folder / kind, **({"buffers": 200_000} if kind == "virtuoso" else {}))
+                        options = {"buffers": args.buffers, "parameters": {"TransactionAfterImageLimit": "2000000000"}}
+                        server = STARTERS[kind](folder / kind, **(options if kind == "virtuoso" else {}))
                     except ServerUnavailable as exc:
                         print(f"{kind}: skipped ({exc})", file=sys.stderr)
                         continue
                     server.start()
                     servers.append(server)
                     with credentials(server):
-                        catalog = Catalog.open(server.query_url, settings=Settings(), update_url=server.update_url,
+                        settings = Settings(store=StoreSettings(timeout=args.timeout))
+                        catalog = Catalog.open(server.query_url, settings=settings, update_url=server.update_url,
                                                graph_store_url=server.graph_store_url)
                 start = time.perf_counter()
-                catalog.load(dump)
+                catalog.load(dump, restore=True)
                 loads[kind] = time.perf_counter() - start
                 print(f"{kind}: loaded in {loads[kind]:.1f} s", file=sys.stderr)
                 medians[kind] = {}
@@ -75,6 +81,8 @@ def main() -> int:
                         medians[kind][label] = (float("nan"), -1)
                         print(f"{kind}: {label}: {type(exc).__name__}: {str(exc)[:160]}", file=sys.stderr)
                 catalog.close()
+                if kind != "embedded":
+                    servers[-1].stop()  # free its memory before the next store
         finally:
             for server in servers:
                 server.stop()

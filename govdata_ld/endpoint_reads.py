@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from . import endpoint_virtuoso
 from . import sparql_rewrite as rw
 from .endpoint_http import Connection, solutions
 from .errors import TruncatedResultError
@@ -48,9 +49,9 @@ class Reader:
 
     def json(self, text: str, *, name: str | None) -> dict[str, object]:
         """The SPARQL JSON results of a query, sent in the form the server's dialect needs (see
-        :func:`~govdata_ld.sparql_rewrite.virtuoso`)."""
+        :func:`~govdata_ld.endpoint_virtuoso.sent_form`)."""
         if self.connection.dialect == "virtuoso":
-            text = rw.virtuoso(text)
+            text = endpoint_virtuoso.sent_form(text)
         return self.connection.query_json(text, name=name)
 
     def ask(self, text: str, *, name: str | None) -> bool:

@@ -134,11 +134,13 @@ def oxigraph_server(folder: Path) -> Server:
     )
 
 
-def virtuoso_server(folder: Path, *, buffers: int = 10000) -> Server:
+def virtuoso_server(folder: Path, *, buffers: int = 10000, parameters: dict[str, str] | None = None) -> Server:
     """A private Virtuoso instance on free ports with its own ini and database in ``folder``.
 
     The stock Debian ini is kept (ResultSetMaxRows = 10000 included: the library must page around
-    it) except for file locations, ports, listening on loopback only and the buffer count.
+    it) except for file locations, ports, listening on loopback only, the buffer count and any
+    ``[Parameters]`` entries given (``{"TransactionAfterImageLimit": "2000000000"}`` for a bulk
+    load larger than the default 50 MB one transaction may write).
 
     Raises:
         ServerUnavailable: ``virtuoso-t`` or the stock ini is not installed.
@@ -156,6 +158,7 @@ def virtuoso_server(folder: Path, *, buffers: int = 10000) -> Server:
         "TransactionFile": "virtuoso.trx", "xa_persistent_file": "virtuoso.pxa",
     }
     out, section = [], ""
+    extra = dict(parameters or {})
     for line in text.splitlines():
         header = re.match(r"\s*\[(\w+)\]", line)
         if header:
@@ -175,7 +178,11 @@ def virtuoso_server(folder: Path, *, buffers: int = 10000) -> Server:
             line = f"NumberOfBuffers = {buffers}"
         elif section == "Parameters" and name == "MaxDirtyBuffers":
             line = f"MaxDirtyBuffers = {buffers * 3 // 4}"
+        elif section == "Parameters" and name in extra:
+            line = f"{name} = {extra.pop(name)}"
         out.append(line)
+        if header and section == "Parameters":
+            out += [f"{key} = {value}" for key, value in sorted((parameters or {}).items()) if key not in text]
     ini = folder / "virtuoso.ini"
     ini.write_text("\n".join(out) + "\n", "utf-8")
     base = f"http://127.0.0.1:{http_port}"

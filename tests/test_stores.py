@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
@@ -49,6 +50,15 @@ def test_the_remote_store_has_exactly_the_embedded_store_interface() -> None:
         ours = inspect.signature(getattr(RemoteStore, name)).parameters
         theirs = inspect.signature(getattr(EmbeddedStore, name)).parameters
         assert list(ours) == list(theirs), name
+
+
+def test_sparqlwrapper_is_imported_in_one_module_and_modules_stay_small() -> None:
+    package = Path(RemoteStore.__module__.replace(".", "/")).parent
+    root = Path(__file__).resolve().parent.parent / package
+    importing = sorted(p.name for p in root.glob("*.py") if re.search(r"^\s*(from|import) SPARQLWrapper", p.read_text("utf-8"), re.M))
+    assert importing == ["endpoint_http.py"]
+    sizes = {p.name: len(p.read_text("utf-8").splitlines()) for p in root.glob("endpoint*.py")}
+    assert all(n < 600 for n in sizes.values()), sizes
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)
