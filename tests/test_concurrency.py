@@ -35,8 +35,11 @@ from govdata_ld.namespaces import GD
 from .cities import build_city, carrier, entry_codes
 from .servers import STORE_KINDS, open_catalog
 
-CI_CONTESTS = {"memory": 1000, "disk": 1000, "oxigraph-server": 1000, "virtuoso": 600}
-"""Contested entries per store kind in CI (4 threads each)."""
+CI_CONTESTS = {"memory": 1000, "disk": 1000, "oxigraph-server": 250, "virtuoso": 250}
+"""Contested entries per store kind in CI (4 threads each). The servers run 250 to keep the whole
+suite well under CI's 30 minutes (1,000 on the Oxigraph server took 97 s, 600 on Virtuoso 154 s
+on the shared 2-core machine); their race is an expected failure for now (double states found),
+and ``GOVDATA_CONTESTS=1000`` runs the full count."""
 THREADS = 4
 EMBEDDED = ("memory", "disk")
 _STATES = """
