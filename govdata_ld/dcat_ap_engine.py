@@ -24,8 +24,6 @@ they cost little even when the full re-check (re-parse and DCAT-AP shapes) is sk
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -42,8 +40,10 @@ if TYPE_CHECKING:
     from .catalog import Catalog
 
 _RESTRICTED = "SELECT DISTINCT ?s ?p WHERE { {values} ?s ?p ?o }"
-_INTERNAL = re.compile(rb"^<([^>]*/internal-contact)> |<([^>]*/internal-contact)> \.$", re.MULTILINE)
-"""A subject or object IRI ending in ``/internal-contact``, in N-Triples."""
+_INTERNAL = (  # one pass over the statements: a subject or object IRI ending in /internal-contact
+    "SELECT ?s ?o WHERE { ?s ?p ?o "
+    'FILTER(STRENDS(STR(?s), "/internal-contact") || (isIRI(?o) && STRENDS(STR(?o), "/internal-contact"))) } LIMIT 20'
+)
 _DATASETS = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/dcat#Dataset> }"
 _MEMBERS = "SELECT ?catalog ?entry WHERE { GRAPH ?catalog { ?catalog <http://www.w3.org/ns/dcat#dataset> ?entry } }"
 _SHOWN = 20
@@ -94,8 +94,8 @@ def leaks(catalog: Catalog, scratch: store.EmbeddedStore, *, restricted: Collect
     fields, internal contact points, datasets that are not members of the published catalog
     ``members_of`` (the same checks as the generic path's, on the statements about to be written)."""
     problems = [f"restricted field {p} of {s}" for s, p in scratch.select(restricted_query(restricted), {}).rows[:_SHOWN]]
-    lines = scratch.dump_default("nt")  # an IRI ending in /internal-contact, subject or object
-    problems += [f"internal contact point {(m.group(1) or m.group(2)).decode()}" for m in itertools.islice(_INTERNAL.finditer(lines), _SHOWN)]
+    problems += [f"internal contact point {s if str(s).endswith('/internal-contact') else o}"
+                 for s, o in scratch.select(_INTERNAL, {}).rows]
     members = set(catalog._store.select(_MEMBERS, {"catalog": members_of}).column("entry"))  # noqa: SLF001
     strangers = [s for (s,) in scratch.select(_DATASETS, {}).rows if s not in members]
     problems += [f"dataset {s} is not in the published open catalog" for s in strangers[:_SHOWN]]
