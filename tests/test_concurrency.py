@@ -58,10 +58,11 @@ WHERE {
 GROUP BY ?item
 """
 REMOTE_DOUBLE_STATES = (
-    "LIBRARY BUG (issue 7 part 5, open): on the Oxigraph server and Virtuoso two steps that read the same "
-    "store revision can both land: neither server detects the write-write conflict of two concurrent "
-    "guarded DELETE/INSERT requests, and each writer reads back only its own write token. Measured: "
-    "double states on both servers (docs/security.md, Concurrency)"
+    "LIBRARY BUG (issue 7 part 5, open): on the Oxigraph server and Virtuoso two racing steps can both "
+    "move one item: on the Oxigraph server two writes guarded by the same store revision both land (the "
+    "server does not detect the write-write conflict; each writer reads back only its own token); on "
+    "Virtuoso a step sees another's write in part. Measured double states on both (docs/security.md, "
+    "Concurrency)"
 )
 ONE_STATE = (1, 1, 1, 1, 1)
 """One status, one organ awaited, one step awaited, one review that used the item, one decision."""
