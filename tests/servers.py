@@ -134,13 +134,14 @@ def oxigraph_server(folder: Path) -> Server:
     )
 
 
-def virtuoso_server(folder: Path, *, buffers: int = 10000, parameters: dict[str, str] | None = None) -> Server:
+def virtuoso_server(folder: Path, *, buffers: int = 10000, ini: dict[str, dict[str, str]] | None = None) -> Server:
     """A private Virtuoso instance on free ports with its own ini and database in ``folder``.
 
     The stock Debian ini is kept (ResultSetMaxRows = 10000 included: the library must page around
-    it) except for file locations, ports, listening on loopback only, the buffer count and any
-    ``[Parameters]`` entries given (``{"TransactionAfterImageLimit": "2000000000"}`` for a bulk
-    load larger than the default 50 MB one transaction may write).
+    it) except for file locations, ports, listening on loopback only, the buffer count and the
+    entries given by section in ``ini`` (for a bulk load: ``{"Parameters":
+    {"TransactionAfterImageLimit": "2000000000"}, "SPARQL": {"MaxQueryExecutionTime": "0"}}``,
+    past the 50 MB one transaction may write and the 60 s one request may take).
 
     Raises:
         ServerUnavailable: ``virtuoso-t`` or the stock ini is not installed.
@@ -158,7 +159,7 @@ def virtuoso_server(folder: Path, *, buffers: int = 10000, parameters: dict[str,
         "TransactionFile": "virtuoso.trx", "xa_persistent_file": "virtuoso.pxa",
     }
     out, section = [], ""
-    extra = dict(parameters or {})
+    extra = {name: dict(entries) for name, entries in (ini or {}).items()}
     for line in text.splitlines():
         header = re.match(r"\s*\[(\w+)\]", line)
         if header:
@@ -178,11 +179,12 @@ def virtuoso_server(folder: Path, *, buffers: int = 10000, parameters: dict[str,
             line = f"NumberOfBuffers = {buffers}"
         elif section == "Parameters" and name == "MaxDirtyBuffers":
             line = f"MaxDirtyBuffers = {buffers * 3 // 4}"
-        elif section == "Parameters" and name in extra:
-            line = f"{name} = {extra.pop(name)}"
+        elif name is not None and name in extra.get(section, {}):
+            line = f"{name} = {extra[section][name]}"
         out.append(line)
-        if header and section == "Parameters":
-            out += [f"{key} = {value}" for key, value in sorted((parameters or {}).items()) if key not in text]
+        if header:
+            present = {m.group(1) for m in re.finditer(r"^\s*(\w+)\s*=", _section_text(text, section), re.M)}
+            out += [f"{key} = {value}" for key, value in sorted(extra.get(section, {}).items()) if key not in present]
     ini = folder / "virtuoso.ini"
     ini.write_text("\n".join(out) + "\n", "utf-8")
     base = f"http://127.0.0.1:{http_port}"
@@ -198,6 +200,11 @@ def virtuoso_server(folder: Path, *, buffers: int = 10000, parameters: dict[str,
         user=user,
         password=password,
     )
+
+
+def _section_text(text: str, section: str) -> str:
+    found = re.search(r"^\s*\[" + re.escape(section) + r"\]\s*$(.*?)(?=^\s*\[|\Z)", text, re.M | re.S)
+    return found.group(1) if found else ""
 
 
 STARTERS = {"oxigraph-server": oxigraph_server, "virtuoso": virtuoso_server}
