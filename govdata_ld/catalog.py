@@ -293,7 +293,7 @@ class Catalog:
 
     def _restricted(self, text: str, restrict: Mapping[str, Collection[Node]]) -> str:
         if isinstance(self._store, store.EmbeddedStore):  # see sparql_hints: pyoxigraph needs them
-            return sparql_hints.with_hints(text, restrict)
+            return sparql_hints.with_hints(text, restrict, restrict=True)
         for variable, terms in restrict.items():  # one block first in WHERE (Virtuoso prices every extra block)
             text = sparql_values.restrict(text, variable, terms)
         return text

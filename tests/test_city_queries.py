@@ -147,6 +147,17 @@ def test_restricted_select_equals_the_filtered_whole(published: Catalog, chunk: 
     assert sorted(map(repr, restricted)) == sorted(repr(r) for r in whole if r[1] in some)
 
 
+def test_a_restricted_graph_name_is_restricted(published: Catalog) -> None:
+    """``entry_graphs`` names each entry's graph by the entry (``GRAPH ?entry``): a restriction of
+    ``?entry`` must restrict the graphs too (it once placed no block for a graph name and
+    returned every entry)."""
+    whole = published.select("entry_graphs").rows
+    some = {row[0] for row in whole[::5]}
+    restricted = published.select("entry_graphs", restrict={"entry": some}).rows
+    assert 3 < len(restricted) < len(whole)
+    assert sorted(map(repr, restricted)) == sorted(repr(r) for r in whole if r[0] in some)
+
+
 def test_members_derived_in_chunks_equal_the_whole_derivation(published: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = city_catalogs.members(published)
     entries = set(whole.codes)
