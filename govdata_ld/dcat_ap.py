@@ -118,6 +118,9 @@ RESTRICTED = frozenset({
 })
 """Fields that never reach the open platform (Art. 9 para 2; Art. 12 para 3)."""
 
+_SHOWN = 20
+"""How many entries a failed allow-list check names."""
+
 CHECK_SHAPES = ("shapes", "range")
 """The official DCAT-AP 3.0.1 shapes files every export must pass with no violation."""
 
@@ -399,7 +402,8 @@ def write_dcat_ap(
 
 
 def _leaks(catalog: Catalog, statements: set[Triple]) -> list[str]:
-    """What an open export must not hold: restricted fields, internal contact points, non-members."""
+    """What an open export must not hold: restricted fields, internal contact points, non-members,
+    and any IRI of an entry that is not a member (the entry itself or a node under its IRI)."""
     members = set(city_catalogs.published_versions(catalog, catalog.minter.city_catalog("open")))
     problems = [f"restricted field {p} of {s}" for s, p, _ in statements if p in RESTRICTED]
     problems += [f"internal contact point {t}" for s, _, o in statements for t in (s, o) if str(t).endswith("/internal-contact")]
@@ -407,6 +411,9 @@ def _leaks(catalog: Catalog, statements: set[Triple]) -> list[str]:
         f"dataset {s} is not in the published open catalog"
         for s, p, o in statements if p == RDF.type and o == DCAT.Dataset and s not in members
     ]
+    named = {catalog.minter.entry_of(t) for s, _, o in statements for t in (s, o) if isinstance(t, URIRef)}
+    strangers = sorted((e for e in named if e is not None and e not in members), key=str)
+    problems += [f"an IRI of entry {e}, which is not in the published open catalog" for e in strangers[:_SHOWN]]
     return problems
 
 

@@ -17,7 +17,7 @@ answer (:func:`lateral`).
 The allow-list checks of an open export (:func:`leaks`) run as queries on the memory store, so
 they cost little even when the full re-check (re-parse and DCAT-AP shapes) is skipped.
 
->>> from rdflib import URIRef
+>>> from rdflib import Literal, URIRef
 >>> restricted_query([URIRef("http://ex.org/p")]).split("WHERE")[1].split()[:2]
 ['{', 'VALUES']
 """
@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from . import queries, store
@@ -43,6 +43,12 @@ _RESTRICTED = "SELECT DISTINCT ?s ?p WHERE { {values} ?s ?p ?o }"
 _INTERNAL = (  # one pass over the statements: a subject or object IRI ending in /internal-contact
     "SELECT ?s ?o WHERE { ?s ?p ?o "
     'FILTER(STRENDS(STR(?s), "/internal-contact") || (isIRI(?o) && STRENDS(STR(?o), "/internal-contact"))) } LIMIT 20'
+)
+_ENTRY_IRIS = (  # one pass: the entry each subject and object IRI in ?space belongs to (first segment)
+    "SELECT DISTINCT ?space ?a ?b WHERE { ?s ?p ?o "
+    'BIND(IF(STRSTARTS(STR(?s), ?space), IRI(CONCAT(?space, STRBEFORE(CONCAT(STRAFTER(STR(?s), ?space), "/"), "/"))), ?none) AS ?a) '
+    'BIND(IF(isIRI(?o) && STRSTARTS(STR(?o), ?space), IRI(CONCAT(?space, STRBEFORE(CONCAT(STRAFTER(STR(?o), ?space), "/"), "/"))), ?none) AS ?b) '
+    "FILTER(BOUND(?a) || BOUND(?b)) }"
 )
 _DATASETS = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/dcat#Dataset> }"
 _MEMBERS = "SELECT ?catalog ?entry WHERE { GRAPH ?catalog { ?catalog <http://www.w3.org/ns/dcat#dataset> ?entry } }"
@@ -92,13 +98,17 @@ def restricted_query(restricted: Collection[Node]) -> str:
 def leaks(catalog: Catalog, scratch: store.EmbeddedStore, *, restricted: Collection[Node], members_of: URIRef) -> list[str]:
     """What an open export must not hold, found by queries on its memory store: restricted
     fields, internal contact points, datasets that are not members of the published catalog
-    ``members_of`` (the same checks as the generic path's, on the statements about to be written)."""
+    ``members_of``, and any IRI of an entry that is not a member (itself or a node under its IRI):
+    the same checks as the generic path's, on the statements about to be written."""
     problems = [f"restricted field {p} of {s}" for s, p in scratch.select(restricted_query(restricted), {}).rows[:_SHOWN]]
     problems += [f"internal contact point {s if str(s).endswith('/internal-contact') else o}"
                  for s, o in scratch.select(_INTERNAL, {}).rows]
     members = set(catalog._store.select(_MEMBERS, {"catalog": members_of}).column("entry"))  # noqa: SLF001
     strangers = [s for (s,) in scratch.select(_DATASETS, {}).rows if s not in members]
     problems += [f"dataset {s} is not in the published open catalog" for s in strangers[:_SHOWN]]
+    named = {t for row in scratch.select(_ENTRY_IRIS, {"space": Literal(catalog.minter.entry_space)}).rows for t in row[1:]}
+    others = sorted((e for e in named if e is not None and e not in members), key=str)
+    problems += [f"an IRI of entry {e}, which is not in the published open catalog" for e in others[:_SHOWN]]
     return problems
 
 

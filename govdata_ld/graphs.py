@@ -39,6 +39,11 @@ OWNED_BY_ENTRY = frozenset(
     {GD.dataItem, DCAT.distribution, DCTERMS.temporal, DCAT.contactPoint, GD.internalContactPoint}
 )
 
+# The only links by which a statement may name an entry that is not its own (or a node under
+# that entry's IRI): related entries, parts, and a catalog listing its datasets. Any other field
+# naming one would carry that entry into the exports of the entry that names it.
+ENTRY_LINKS = frozenset({DCTERMS.relation, DCTERMS.isPartOf, DCAT.dataset})
+
 # Templates of the write; sparql_values.fill puts the terms in place of {values}.
 _ARCHIVE = "INSERT { GRAPH ?h { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
 _DELETE = "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { {values} GRAPH ?g { ?s ?p ?o } }"
@@ -87,7 +92,10 @@ def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partitio
 
     Raises:
         InputError: an entry without exactly one resource code, or named by an IRI that is not
-            the one minted from its code (the same code must always name the same entry).
+            the one minted from its code (the same code must always name the same entry); a
+            link of :data:`OWNED_BY_ENTRY` to a node minted under another entry's IRI
+            (``input.invalid``); any other field but :data:`ENTRY_LINKS` naming an IRI of
+            another entry or of one of its nodes (``input.invalid-iri``).
     """
     result = Partition()
     by_subject: dict[Node, list[Triple]] = defaultdict(list)
@@ -111,6 +119,8 @@ def partition(quads: Iterable[Quad], minter: Minter, *, source: str) -> Partitio
                 if isinstance(o, BNode) or p in OWNED_BY_ENTRY or str(o).startswith(f"{entry}/"):
                     owned[o] = entry  # type: ignore[assignment]
                     queue.append(o)
+    for triples in by_subject.values():
+        _check_entry_links(triples, owned, minter, source)
     skolem = _skolemise(owned, by_subject)
     for entry in entries:
         result.entries[entry] = []  # type: ignore[index]
@@ -256,6 +266,29 @@ def _check_name(entry: Node, triples: list[Triple], minter: Minter, source: str)
             f"entry {entry} has resource code {codes[0]!s}, which names the entry <{expected}> "
             f"under base IRI {minter.base}; use that IRI (the same code always names the same entry)",
             source=source,
+        )
+
+
+def _check_entry_links(triples: list[Triple], owned: Mapping[Node, URIRef], minter: Minter, source: str) -> None:
+    """Refuse a statement naming another entry, or a node under its IRI, in a field that is not
+    one of :data:`ENTRY_LINKS`; a statement's entry is the one that owns its subject."""
+    for s, p, o in triples:
+        target = minter.entry_of(o) if isinstance(o, URIRef) else None
+        if target is None or p in ENTRY_LINKS:
+            continue
+        home = owned.get(s) or (minter.entry_of(s) if isinstance(s, URIRef) else None)
+        if target == home:
+            continue
+        if p in OWNED_BY_ENTRY:
+            raise InputError(
+                f"entry {home or s} links {p} to {o}, a node of entry {target}: an entry owns only the "
+                f"nodes minted under its own IRI",
+                source=source,
+            )
+        raise InputError(
+            f"{s} names {o}, an IRI of entry {target}, in {p}: only {', '.join(sorted(ENTRY_LINKS))} may "
+            f"name another entry",
+            code="input.invalid-iri", source=source,
         )
 
 

@@ -33,11 +33,31 @@ class Minter:
         self.base = base_iri
 
     def entry(self, code: str) -> URIRef:
-        return URIRef(f"{self.base}resource/{_segment(code)}")
+        return URIRef(f"{self.entry_space}{_segment(code)}")
 
     def code_of_entry(self, iri: str) -> str | None:
         """The resource code an entry IRI was minted from, or None."""
-        return _code_under(f"{self.base}resource/", iri)
+        return _code_under(self.entry_space, iri)
+
+    @property
+    def entry_space(self) -> str:
+        """The prefix of every entry IRI and of every node an entry owns (``{base}resource/``)."""
+        return f"{self.base}resource/"
+
+    def entry_of(self, iri: str) -> URIRef | None:
+        """The entry an IRI in the entry space names or belongs to (its first path segment), or
+        None outside that space.
+
+        >>> m = Minter("https://data.guiyang.example/")
+        >>> m.entry_of(m.child(m.entry("101001/000001"), "distribution", 1)) == m.entry("101001/000001")
+        True
+        >>> m.entry_of("https://data.guiyang.example/organ/11520100000393844U") is None
+        True
+        """
+        text = str(iri)
+        if not text.startswith(self.entry_space):
+            return None
+        return URIRef(self.entry_space + text[len(self.entry_space):].split("/", 1)[0])
 
     def code_of_organ(self, iri: str) -> str | None:
         """The unified social credit code an organ IRI was minted from, or None."""

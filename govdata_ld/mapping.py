@@ -312,6 +312,15 @@ def _describe(record: Any, subject: URIRef, minter: Minter) -> list[Triple]:
 
 
 def _write(field: Field, value: Any, minter: Minter) -> Node:
+    written = _term(field, value, minter)
+    if isinstance(written, URIRef):
+        _check_iri(str(written), field.attr)
+        if field.kind is not Kind.ENTRY:
+            _check_not_an_entry(str(written), field.attr, minter)
+    return written
+
+
+def _term(field: Field, value: Any, minter: Minter) -> Node:
     kind = field.kind
     if kind is Kind.CONCEPT:
         return _concept(value, field)
@@ -336,10 +345,7 @@ def _write(field: Field, value: Any, minter: Minter) -> Node:
         Kind.MAILTO: lambda v: URIRef(f"mailto:{v}"),
         Kind.TEL: lambda v: URIRef(f"tel:{v}"),
     }
-    written = writers[kind](value)
-    if isinstance(written, URIRef):
-        _check_iri(str(written), field.attr)
-    return written
+    return writers[kind](value)
 
 
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f]+")
@@ -351,6 +357,17 @@ def _check_iri(text: str, attr: str) -> None:
     problem = input_gate.iri_problem(text, input_gate.limits())
     if problem is not None:
         raise InputError(problem[1], code=problem[0], parameter=attr)
+
+
+def _check_not_an_entry(text: str, attr: str, minter: Minter) -> None:
+    # Only dct:relation (``related``, written from resource codes) may name an entry: an IRI field
+    # naming another entry or one of its nodes would carry it into the first entry's exports.
+    if minter.entry_of(text) is not None:
+        raise InputError(
+            f"{text} is an IRI of the catalog's entries ({minter.entry_space}...): {attr} may not name an "
+            f"entry or a node of one; relate entries through 'related' (dct:relation)",
+            code="input.invalid-iri", parameter=attr,
+        )
 
 
 CLASSIFIED = ("share", "open", "grade")

@@ -67,11 +67,12 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, SKOS
+from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, SKOS
 from rdflib.plugins.sparql import prepareQuery
 
 from govdata_ld import (
     Catalog,
+    ContactPoint,
     Distribution,
     DistributionKind,
     Entry,
@@ -87,11 +88,12 @@ from govdata_ld import (
     resources,
 )
 from govdata_ld.city_catalogs import members
-from govdata_ld.dcat_ap import RESTRICTED, ExportFormat, Profile, dcat_ap_graph, export_dcat_ap
+from govdata_ld.dcat_ap import RESTRICTED, ExportFormat, Profile, check_export, dcat_ap_graph, export_dcat_ap, serialize
 from govdata_ld.dcat_ap_jsonld import with_inline_context
-from govdata_ld.errors import ClassificationError
+from govdata_ld.errors import ClassificationError, ExportError, InputError
 from govdata_ld.mapping import to_triples
 from govdata_ld.namespaces import GD
+from govdata_ld.validation import GDS
 
 from .cities import (
     AS_OF,
@@ -837,65 +839,154 @@ def test_an_entry_stating_two_values_is_withheld_from_both_platforms(
     assert [w.code for w in members(catalog).withheld] == [entry.code]
 
 
-@pytest.mark.xfail(strict=True, reason="LIBRARY BUG (open): an IRI field of an open entry may name a restricted entry or its nodes")
-@pytest.mark.parametrize("field", ["license", "access URL"])
+PLACEHOLDER = "https://open.example/placeholder"
+NAMING = {
+    "license": ("license", lambda e, iri: replace(e, license=iri)),
+    "languages": ("languages", lambda e, iri: replace(e, languages=(iri,))),
+    "theme": ("theme", lambda e, iri: replace(e, theme=iri)),
+    "access URL": ("access_url", lambda e, iri: replace(e, distributions=(Distribution(DistributionKind.API, "接口", Format.JSON, iri),))),
+    "download URL": ("download_url", lambda e, iri: replace(
+        e, distributions=(Distribution(DistributionKind.FILE, "文件", Format.SPREADSHEET, download_url=iri),))),
+}
+"""IRI-valued fields of an entry: the record attribute, and the entry with the field set to an IRI."""
+
+
+@pytest.mark.parametrize("field", sorted(NAMING))
 def test_an_open_entry_naming_a_restricted_entry_leaks_nothing_of_it(municipal: tuple[Catalog, City], field: str) -> None:
-    """LIBRARY BUG, found while writing the alias cases: an entry's IRI-valued fields (licence,
-    languages, distribution access and download URLs) take any IRI, also the IRI of another
-    entry or of one of its nodes. When the naming entry is opened and the named one is not, the
-    open export (open_catalog, dcat_ap_open in every format) carries the restricted entry's IRI,
-    and with it its resource code, and the export's own check passes. Proposed fix: the record
-    door (mapping._check_iri) and the file door (graphs.partition) refuse an IRI under
-    ``{base}resource/`` in any field but dct:relation (``input.invalid-iri``), and
-    dcat_ap._leaks refuses any IRI of a non-member entry (defence in depth)."""
+    """Regression (a library bug found while writing the alias cases; fixed in the record door,
+    ``mapping._check_not_an_entry``, and the file door, ``graphs.partition``): an entry's
+    IRI-valued fields (licence, languages, a theme given as an IRI, distribution access and
+    download URLs) took any IRI, also the IRI of another entry or of one of its nodes. When the
+    naming entry was opened and the named one was not, the open export carried the restricted
+    entry's IRI, and with it its resource code, and the export's own check passed. Both doors now
+    refuse an IRI under ``{base}resource/`` in any field but dct:relation (``input.invalid-iri``,
+    naming the attribute or the file), and nothing is written."""
     catalog, city = municipal
-    department = city.organs[2].uscc
+    minter, department = catalog.minter, city.organs[2].uscc
     secret = replace(carrier(city, "301003/000002", department), open=OpenAttribute.NOT_OPEN, share=ShareAttribute.NOT_SHARED)
-    named = str(catalog.minter.entry(secret.code))
     opened_ = carrier(city, "301003/000001", department)
-    if field == "license":
-        opened_ = replace(opened_, license=named)
-    else:
-        opened_ = replace(opened_, distributions=(Distribution(DistributionKind.API, "接口", Format.JSON, named + "/distribution/1"),))
-    publish_one(catalog, city, opened_, secret)
-    data = export_dcat_ap(catalog, Profile.OPEN, ExportFormat.NTRIPLES).decode()
-    assert quote(secret.code, safe="") not in data
-
-
-@pytest.mark.xfail(strict=True, reason="LIBRARY BUG (open): an entry may link another entry's distribution as its own")
-def test_an_open_entry_linking_a_restricted_distribution_leaks_nothing_of_it(municipal: tuple[Catalog, City]) -> None:
-    """LIBRARY BUG, found while writing the alias cases: through the file door an entry may link
-    (dcat:distribution, dcat:contactPoint, gd:dataItem) a node minted under another entry's IRI
-    (``graphs.partition`` gives the node to whichever entry reaches it first, or leaves the link
-    pointing into the other entry's graph); the open export then names the restricted entry's
-    distribution. Proposed fix: ``graphs.partition`` refuses a link of ``OWNED_BY_ENTRY`` to a node
-    named under another entry's IRI (``input.invalid``), whichever file describes it."""
-    catalog, city = municipal
-    department = city.organs[2].uscc
-    secret = replace(carrier(city, "301003/000002", department), open=OpenAttribute.NOT_OPEN, share=ShareAttribute.NOT_SHARED,
-                     distributions=(Distribution(DistributionKind.API, "接口", Format.JSON, "https://share.example/secret"),))
-    opened_ = carrier(city, "301003/000001", department)
-    theirs = catalog.minter.child(catalog.minter.entry(secret.code), "distribution", 1)
+    attr, naming = NAMING[field]
     catalog.put(secret)
-    mine = to_triples(opened_, catalog.minter)
-    mine += [(catalog.minter.entry(opened_.code), DCAT.distribution, theirs), (theirs, DCAT.accessURL, URIRef("https://open.example/x"))]
-    load_triples(catalog, mine)
-    publish_one(catalog, city)
+    before = len(catalog)
+    named = minter.entry(secret.code)
+    for iri in (named, minter.child(named, "distribution", 1)):
+        with pytest.raises(InputError) as refusal:
+            catalog.put(naming(opened_, str(iri)))
+        assert (refusal.value.code, refusal.value.parameter) == ("input.invalid-iri", attr), refusal.value
+        drafted = [(s, p, iri if o == URIRef(PLACEHOLDER) else o) for s, p, o in to_triples(naming(opened_, PLACEHOLDER), minter)]
+        with pytest.raises(InputError) as refusal:
+            load_triples(catalog, drafted)
+        assert refusal.value.code == "input.invalid-iri" and str(iri) in str(refusal.value), refusal.value
+        assert refusal.value.source is not None, refusal.value
+    assert len(catalog) == before
+    publish_one(catalog, city, opened_)
     data = export_dcat_ap(catalog, Profile.OPEN, ExportFormat.NTRIPLES).decode()
     assert quote(secret.code, safe="") not in data
+    assert quote(opened_.code, safe="") in data
 
 
-@pytest.mark.xfail(strict=True, reason="LIBRARY GAP (open): shapes/organs.ttl does not refuse an org:subOrganizationOf cycle through the top")
-def test_an_organ_tree_cycle_is_refused_by_validation(municipal: tuple[Catalog, City]) -> None:
-    """An organ tree with a cycle (the municipal government belonging to a district government
-    that belongs to it) passes validation: GovernmentTreeRule checks the parent of every organ
-    but the municipal government, which may then have one. ``org:subOrganizationOf*`` queries
-    (an organ's catalog with its sub-organs) then take every organ of the city for a district's.
-    Proposed fix: a rule in shapes/organs.ttl refusing ``$this org:subOrganizationOf+ $this``, and
-    one refusing a parent of the municipal people's government."""
+@pytest.mark.parametrize("described", ["described in the same file", "only linked"])
+@pytest.mark.parametrize(("link", "segment"), [(DCAT.distribution, ("distribution", 1)), (DCAT.contactPoint, ("contact",)),
+                                               (GD.dataItem, ("item", 1))], ids=["distribution", "contact point", "data item"])
+def test_an_open_entry_linking_a_restricted_distribution_leaks_nothing_of_it(
+    municipal: tuple[Catalog, City], link: URIRef, segment: tuple[Any, ...], described: str
+) -> None:
+    """Regression (a library bug found while writing the alias cases; fixed in
+    ``graphs.partition``): through the file door an entry could link (dcat:distribution,
+    dcat:contactPoint, gd:dataItem) a node minted under another entry's IRI; ``partition`` gave
+    the node to whichever entry reached it first, or left the link pointing into the other
+    entry's graph, and the open export then named the restricted entry's distribution. Such a
+    link is now refused (``input.invalid``, naming the entry, the predicate and the node),
+    whichever file describes the node, and nothing is written."""
+    catalog, city = municipal
+    minter, department = catalog.minter, city.organs[2].uscc
+    secret = replace(carrier(city, "301003/000002", department), open=OpenAttribute.NOT_OPEN, share=ShareAttribute.NOT_SHARED,
+                     distributions=(Distribution(DistributionKind.API, "接口", Format.JSON, "https://share.example/secret"),),
+                     contact=ContactPoint("联系人", email="secret@gov.example"))
+    opened_ = carrier(city, "301003/000001", department)
+    theirs = minter.child(minter.entry(secret.code), *segment)
+    catalog.put(secret)
+    before = len(catalog)
+    mine = to_triples(opened_, minter) + [(minter.entry(opened_.code), link, theirs)]
+    if described == "described in the same file":
+        mine.append((theirs, DCTERMS.title, Literal("公开的节点", lang="zh")))
+    with pytest.raises(InputError) as refusal:
+        load_triples(catalog, mine)
+    assert refusal.value.code == "input.invalid", refusal.value
+    assert all(str(term) in str(refusal.value) for term in (minter.entry(opened_.code), link, theirs)), refusal.value
+    assert len(catalog) == before
+    publish_one(catalog, city, opened_)
+    data = export_dcat_ap(catalog, Profile.OPEN, ExportFormat.NTRIPLES).decode()
+    assert quote(secret.code, safe="") not in data
+    assert quote(opened_.code, safe="") in data
+
+
+@pytest.mark.parametrize("path", ["engine", "rdflib"])
+def test_an_open_export_naming_a_non_member_entry_is_refused(municipal: tuple[Catalog, City], tmp_path: Path, path: str) -> None:
+    """Defence in depth behind the doors: a restore (a trusted dump, written as given, which the
+    doors do not see) gives a published open entry a licence naming a restricted entry's
+    distribution. The mapping carries that IRI, and the export's allow-list refuses it on either
+    path: inside the engine (the embedded store) and on rdflib's statements (a remote store, and
+    the full re-check of every export)."""
+    catalog, city = municipal
+    minter, department = catalog.minter, city.organs[2].uscc
+    secret = replace(carrier(city, "301003/000002", department), open=OpenAttribute.NOT_OPEN, share=ShareAttribute.NOT_SHARED)
+    opened_ = carrier(city, "301003/000001", department)
+    publish_one(catalog, city, opened_, secret)
+    entry, node = minter.entry(opened_.code), minter.child(minter.entry(secret.code), "distribution", 1)
+    published = [line for line in catalog.dump("nquads").decode("utf-8").splitlines() if line.endswith(f" {entry.n3()} .")]
+    assert published, "the open entry's graph is in the dump"
+    edited = [*published, f"{entry.n3()} {DCTERMS.license.n3()} {node.n3()} {entry.n3()} ."]
+    (tmp_path / "edited.nq").write_text("\n".join(edited) + "\n", encoding="utf-8")
+    assert catalog.load(tmp_path / "edited.nq", restore=True).restored_graphs == 1
+    if path == "engine":
+        with pytest.raises(ExportError) as refusal:
+            export_dcat_ap(catalog, Profile.OPEN, ExportFormat.NTRIPLES, check=False)
+    else:
+        statements = dcat_ap_graph(catalog, Profile.OPEN)
+        assert any(node in statement for statement in statements), "the mapping carries the licence"
+        data = serialize(statements, ExportFormat.NTRIPLES)
+        with pytest.raises(ExportError) as refusal:
+            check_export(catalog, data, ExportFormat.NTRIPLES, profile=Profile.OPEN)
+    assert any(str(minter.entry(secret.code)) in problem for problem in refusal.value.problems), refusal.value.problems
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_an_organ_tree_cycle_is_refused_by_validation(municipal: tuple[Catalog, City], engine: str) -> None:
+    """Regression (a gap found by the properties; fixed in shapes/organs.ttl): an organ tree with a
+    cycle (the municipal government belonging to a district government that belongs to it)
+    passed validation, as GovernmentTreeRule checks the parent of every organ but the municipal
+    government, and ``org:subOrganizationOf*`` queries (an organ's catalog with its sub-organs)
+    then took every organ of the city for a district's. gds:OrganTreeCycleRule refuses
+    ``$this org:subOrganizationOf+ $this`` (every organ on the cycle), gds:MunicipalGovernmentTopRule
+    a parent of the municipal people's government; the fast path and pyshacl agree."""
     catalog, _ = municipal
     city = build_city([OrganKind.WORKING_DEPARTMENT], [("520102", None, False)])
     government, district = city.organs[0], city.organs[3]
     catalog.put(*city.organs[1:], replace(government, parent=district.uscc))
-    report = catalog.validate(as_of=AS_OF)
+    report = catalog.validate(as_of=AS_OF, engine=engine)
     assert not report.conforms
+    organ = catalog.minter.organ
+    found = {(r.shape, r.focus) for r in report.violations}
+    assert found == {
+        (GDS.OrganTreeCycleRule, organ(government.uscc)),
+        (GDS.OrganTreeCycleRule, organ(district.uscc)),
+        (GDS.MunicipalGovernmentTopRule, organ(government.uscc)),
+    }, report.text("en")
+
+
+def test_a_cycle_of_departments_is_refused_by_validation(municipal: tuple[Catalog, City]) -> None:
+    """A cycle below the top (two departments belonging to each other as well as to the
+    government) breaks only gds:OrganTreeCycleRule, for both departments."""
+    catalog, _ = municipal
+    city = build_city([OrganKind.WORKING_DEPARTMENT, OrganKind.WORKING_DEPARTMENT], [])
+    first, second = city.organs[2], city.organs[3]
+    catalog.put(*city.organs)
+    load_triples(catalog, [t for organ in (replace(first, parent=second.uscc), replace(second, parent=first.uscc))
+                           for t in to_triples(organ, catalog.minter)] + [
+        (catalog.minter.organ(o.uscc), ORG.subOrganizationOf, catalog.minter.organ(city.government)) for o in (first, second)])
+    report = catalog.validate(as_of=AS_OF)
+    assert {(r.shape, r.focus) for r in report.violations} == {
+        (GDS.OrganTreeCycleRule, catalog.minter.organ(first.uscc)),
+        (GDS.OrganTreeCycleRule, catalog.minter.organ(second.uscc)),
+    }, report.text("en")
