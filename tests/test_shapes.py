@@ -209,6 +209,11 @@ MUTATIONS: dict[str, str] = {
         INSERT DATA { organ:11520100008058813L org:identifier "11520100008085813L" }""",
     "GovernmentTreeRule": """
         DELETE WHERE { organ:11520100008058813L org:subOrganizationOf ?government }""",
+    "OrganTreeCycleRule": """
+        INSERT DATA { organ:115201020073494758 org:subOrganizationOf organ:11520102009215235E .
+                      organ:11520102009215235E org:subOrganizationOf organ:115201020073494758 }""",
+    "MunicipalGovernmentTopRule": """
+        INSERT DATA { organ:11520100000393844U org:subOrganizationOf organ:11520000000000000X }""",
     "TownshipDivisionRule": """
         DELETE DATA { organ:11520111006547605X gd:division division:520111 } ;
         INSERT DATA { organ:11520111006547605X gd:division division:520102 }""",
