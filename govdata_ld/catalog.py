@@ -68,6 +68,29 @@ class Stats:
     by: dict[str, tuple[StatRow, ...]]
 
 
+class StepLock:
+    """The catalog's re-entrant lock. Taking it (not again from inside) starts a new read-then-write
+    cycle on a store that has them (a remote store reads its revision afresh at the cycle's first
+    read; issue 7, part 5), so a step is guarded by what it read, however long ago the catalog
+    last read."""
+
+    def __init__(self, backend: object) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._begin = getattr(backend, "begin_cycle", None)
+
+    def __enter__(self) -> StepLock:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._begin is not None:
+            self._begin()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        self._lock.release()
+
+
 class Catalog:
     """A catalog store: organs, information systems and entries as RDF in named graphs.
 
@@ -78,7 +101,7 @@ class Catalog:
         self._store = backend
         self.settings = settings
         self.minter = Minter(settings.base_iri)
-        self._write_lock = threading.RLock()  # re-entrant: a workflow step holds it while it writes
+        self._write_lock = StepLock(backend)  # re-entrant: a workflow step holds it while it writes
         self.workflow = Workflow(self)
         """The Article 12 steps on this store (see :class:`~govdata_ld.workflow.Workflow`)."""
         self.vocabulary_digest = ""

@@ -10,12 +10,14 @@ SPARQL 1.1 Protocol and the Graph Store HTTP Protocol. Its parts, one module eac
 * :mod:`~govdata_ld.endpoint_reads`: results past a server's row cap (COUNT(*) cross-check and
   keyset paging), CONSTRUCT as a paged SELECT;
 * :mod:`~govdata_ld.endpoint_writes`: every write as one guarded, verified operation;
+* :mod:`~govdata_ld.endpoint_claims`: the claim of the next revision that a write takes first;
 * :mod:`~govdata_ld.endpoint_virtuoso`: queries Virtuoso answers wrongly, rewritten.
 
 Parameters reach a query as ``VALUES`` blocks written from rdflib terms by
 :mod:`govdata_ld.sparql_values` (never by formatting), put where
 :func:`~govdata_ld.sparql_rewrite.with_values_first` says. The control graph
-``urn:govdata-ld:control`` holds the revision and the tokens of past writes; staging graphs are
+``urn:govdata-ld:control`` holds the revision, the tokens of past writes and the claims of writes
+in progress; staging graphs are
 named ``urn:govdata-ld:staging:…``. Neither is listed, dumped or counted.
 """
 
@@ -141,9 +143,9 @@ class RemoteStore:
         try:
             deletes, inserts = self._writes.effect(text)
             if deletes or inserts:
-                self._writes.commit(deletes, inserts, expected)
+                self._writes.commit(deletes, inserts, expected, settled=self._local.settled)
         finally:
-            self._local.expected = None
+            self.begin_cycle()
 
     def insert(self, quads: Iterable[Quad]) -> None:
         """Add statements as one guarded, verified operation (see :meth:`update`); on a large
@@ -156,9 +158,9 @@ class RemoteStore:
         try:
             inserts = list(quads)
             if inserts:
-                self._writes.commit([], inserts, expected)
+                self._writes.commit([], inserts, expected, settled=self._local.settled)
         finally:
-            self._local.expected = None
+            self.begin_cycle()
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         """Iterate the statements of one named graph, or of all named graphs (the server's own
@@ -243,12 +245,22 @@ class RemoteStore:
         """Release the connection settings; the object is unusable after."""
         self._http.close()
 
+    def begin_cycle(self) -> None:
+        """Start a new read-then-write cycle in this thread: its revision is read at its next read.
+
+        The catalog calls this when it takes its step lock, so a cycle is one step (a workflow
+        step, ``put``, ``load``), however long ago the catalog last read (issue 7, part 5)."""
+        self._local.expected = None
+        self._local.settled = True
+
     def _snapshot(self) -> int:
-        """The revision this thread's current read-then-write cycle started from (a writer's
-        revision is read at its first read after its last write)."""
+        """The revision this thread's current read-then-write cycle started from: read at the
+        cycle's first read, once no write is still becoming visible
+        (:meth:`~govdata_ld.endpoint_claims.Claims.state`)."""
         expected = getattr(self._local, "expected", None)
         if expected is None:
-            expected = self._local.expected = self._writes.revision()
+            expected, self._local.settled = self._writes.claims.state()
+            self._local.expected = expected
         return int(expected)
 
 

@@ -5,7 +5,8 @@ clause is evaluated against the store as it is (locally when it reads nothing bu
 rows), and its templates are filled in: the net effect is a set of statements to delete and a set
 to insert. One ``DELETE … INSERT … WHERE`` operation (Update §3.1.3) applies it, inline or from a
 staging graph loaded through the Graph Store protocol, **guarded** by the store revision the
-writer read (kept in the control graph) and recording a write token that is then **read back**.
+writer read (kept in the control graph) and by the writer's **claim** of the next revision
+(:mod:`~govdata_ld.endpoint_claims`), and recording a write token that is then **read back**.
 After an error or a timeout the revision is first **fenced** (moved on by a write of its own), so
 a write still running on the server can no longer land. A server that does not run a
 multi-operation request atomically (Virtuoso; against Update §2.2) thus still gets all or
@@ -22,6 +23,7 @@ from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.term import Node
 
 from . import sparql_rewrite as rw
+from .endpoint_claims import Claims
 from .endpoint_http import Connection
 from .endpoint_reads import PRIVATE, Reader
 from .errors import QueryError, StoreError, StoreUnavailableError, WriteConflictError, WriteNotAppliedError
@@ -50,6 +52,7 @@ class Writer:
     def __init__(self, connection: Connection, reader: Reader) -> None:
         self.connection = connection
         self.reader = reader
+        self.claims = Claims(connection, reader)
 
     def revision(self) -> int:
         """The store's revision (0 before its first write)."""
@@ -88,11 +91,17 @@ class Writer:
                 inserted[quad] = None  # type: ignore[index]
         return list(deleted), list(inserted)
 
-    def commit(self, deletes: Sequence[Quad], inserts: Sequence[Quad], expected: int | None) -> None:
+    def commit(
+        self, deletes: Sequence[Quad], inserts: Sequence[Quad], expected: int | None, *, settled: bool = True
+    ) -> None:
         """Apply statements deleted and inserted as one guarded operation, then read it back.
 
+        ``settled`` is False when the cycle's first read may have seen a write in part (see
+        :meth:`~govdata_ld.endpoint_claims.Claims.state`): nothing is written then.
+
         Raises:
-            WriteConflictError: the revision is not ``expected`` any more; nothing was written.
+            WriteConflictError: the revision is not ``expected`` any more, another writer claims
+                the next one, or the cycle's reads were not settled; nothing was written.
             WriteNotAppliedError: the write was cut off and verified absent.
             StoreUnavailableError: the server went away during the write.
             StoreError: blank nodes or a statement without a graph; nothing was written.
@@ -102,7 +111,11 @@ class Writer:
                 raise StoreError("blank nodes cannot be written to a remote store; name them with IRIs (nothing was written)")
         token = URIRef(PRIVATE + "write/" + uuid.uuid4().hex)
         revision = expected if expected is not None else self.revision()
-        control = values_block(["r", "next", "tok"], [(Literal(revision), Literal(revision + 1), token)])
+        if not settled:
+            raise WriteConflictError(
+                f"a write at revision {revision} was still becoming visible when this writer read; "
+                "nothing was written: read again and retry"
+            )
         # Virtuoso 7.2 mis-reads literals written in a request (non-ASCII ones do not match on
         # delete; some mixes of tagged literals fail with SR002): it gets its statements through
         # the Graph Store protocol only, and deletes match on the stored terms (sameTerm).
@@ -110,25 +123,37 @@ class Writer:
         stage = URIRef(STAGING + token.rsplit("/", 1)[1])
         if staged:
             self._stage(stage, deletes, inserts)
-            control = values_block(["r", "next", "tok", "stage"], [(Literal(revision), Literal(revision + 1), token, stage)])
+        try:
+            claim = self.claims.take(revision)
+            try:
+                self._switch(token, claim, revision, stage if staged else None, deletes, inserts)
+            finally:
+                self.claims.withdraw(claim)  # after the read-back: the write is visible whole
+        finally:
+            if staged:
+                self._drop_stage(stage)
+
+    def _switch(
+        self, token: URIRef, claim: URIRef, revision: int, stage: URIRef | None, deletes: Sequence[Quad], inserts: Sequence[Quad]
+    ) -> None:
+        """The guarded operation (revision and claim), then the read-back."""
+        row = (Literal(revision), Literal(revision + 1), token, claim)
+        if stage is not None:
+            control = values_block(["r", "next", "tok", "claim", "stage"], [(*row, stage)])
             text = rw.place(_SWITCH_STAGED, control=control)
         else:
             text = rw.place(
                 _SWITCH_INLINE,
-                control=control,
+                control=values_block(["r", "next", "tok", "claim"], [row]),
                 deletes=values_block(["g", "s", "p", "x"], [_quad4(q) for q in deletes]),
                 inserts=values_block(["h", "a", "b", "c"], [_quad4(q) for q in inserts]),
             )
+        failure: Exception | None = None
         try:
-            failure: Exception | None = None
-            try:
-                self.connection.update(text)
-            except (StoreError, QueryError) as exc:
-                failure = exc
-            self._decide(token, revision, failure, len(deletes), len(inserts))
-        finally:
-            if staged:
-                self._drop_stage(stage)
+            self.connection.update(text)
+        except (StoreError, QueryError) as exc:
+            failure = exc
+        self._decide(token, revision, failure, len(deletes), len(inserts))
 
     def _where_rows(self, prologue: str, where: str, names: list[str]) -> Sequence[Mapping[str, Node | None]]:
         if not names or not where:  # nothing to fill in, or INSERT DATA / DELETE DATA
@@ -168,12 +193,7 @@ class Writer:
     def _fence(self, revision: int) -> None:
         """Move the revision on from ``revision`` (if it is still there) with a write of its own."""
         fence = URIRef(PRIVATE + "write/" + uuid.uuid4().hex)
-        text = rw.place(
-            _SWITCH_INLINE,
-            control=values_block(["r", "next", "tok"], [(Literal(revision), Literal(revision + 1), fence)]),
-            deletes=values_block(["g", "s", "p", "x"], []),
-            inserts=values_block(["h", "a", "b", "c"], []),
-        )
+        text = rw.place(_FENCE, control=values_block(["r", "next", "tok"], [(Literal(revision), Literal(revision + 1), fence)]))
         self.connection.retrying(lambda: self.connection.update(text), what="fence")
 
     def _stage(self, stage: URIRef, deletes: Sequence[Quad], inserts: Sequence[Quad]) -> None:
@@ -219,23 +239,32 @@ def _quad4(quad: Quad) -> tuple[Node, Node, Node, Node]:
 
 
 # The one-operation write (SPARQL 1.1 Update §3.1.3: deletes, then inserts, from one WHERE).
-# The guard joins the revision the writer read; with another revision nothing matches and nothing
-# is written. {control}, {deletes}, {inserts} are VALUES blocks written from terms.
+# The guard joins the revision the writer read and the writer's claim of the next one
+# (endpoint_claims); with another revision, or without the claim, nothing matches and nothing is
+# written. {control}, {deletes}, {inserts} are VALUES blocks written from terms.
 _SWITCH_INLINE = """DELETE { GRAPH ?g { ?s ?p ?o } GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r } }
 INSERT { GRAPH ?h { ?a ?b ?c } GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?next . ?tok <urn:govdata-ld:revisionOf> ?next } }
 WHERE {
 {control}
-GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r }
+GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r . ?claim <urn:govdata-ld:claimedAt> ?claimed }
 { {deletes} GRAPH ?g { ?s ?p ?o } FILTER(sameTerm(?o, ?x)) } UNION { {inserts} } UNION { BIND(true AS ?bump) }
 }"""
 _SWITCH_STAGED = """DELETE { GRAPH ?g { ?s ?p ?o } GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r } }
 INSERT { GRAPH ?h { ?a ?b ?c } GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?next . ?tok <urn:govdata-ld:revisionOf> ?next } }
 WHERE {
 {control}
-GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r }
+GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r . ?claim <urn:govdata-ld:claimedAt> ?claimed }
 { GRAPH ?stage { ?d <urn:govdata-ld:deleteFrom> ?g ; <urn:govdata-ld:subject> ?s ; <urn:govdata-ld:predicate> ?p ; <urn:govdata-ld:object> ?x } GRAPH ?g { ?s ?p ?o } FILTER(sameTerm(?o, ?x)) }
 UNION { GRAPH ?stage { ?i <urn:govdata-ld:insertInto> ?h ; <urn:govdata-ld:subject> ?a ; <urn:govdata-ld:predicate> ?b ; <urn:govdata-ld:object> ?c } }
 UNION { BIND(true AS ?bump) }
+}"""
+# The fence moves the revision on after an error, without a claim: the failed writer still holds
+# its claim, so no other writer writes at this revision meanwhile.
+_FENCE = """DELETE { GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r } }
+INSERT { GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?next . ?tok <urn:govdata-ld:revisionOf> ?next } }
+WHERE {
+{control}
+GRAPH <urn:govdata-ld:control> { <urn:govdata-ld:store> <urn:govdata-ld:revision> ?r }
 }"""
 _CREATE_REVISION = """INSERT { GRAPH ?c { ?s ?p ?zero } }
 WHERE { {control} FILTER NOT EXISTS { GRAPH ?c { ?s ?p ?any } } }"""
