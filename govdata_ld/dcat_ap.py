@@ -158,6 +158,8 @@ class _Statements:
     profile: Profile
     scratch: store.EmbeddedStore | None = None
     graph: Graph | None = None
+    ntriples: bytes | None = None
+    """The engine's N-Triples of the statements, once read (the allow-list and the writer share it)."""
 
     def __len__(self) -> int:
         return len(self.scratch) if self.scratch is not None else len(self.graph or ())
@@ -169,17 +171,20 @@ class _Statements:
 
     def write(self, fmt: ExportFormat, context_url: str | None) -> bytes:
         if self.scratch is not None:
-            return dcat_ap_engine.write(self.scratch, fmt.store_format, prefixes=PREFIXES | _EU_PREFIXES, context_ref=context_url)
+            return dcat_ap_engine.write(self.scratch, fmt.store_format, prefixes=PREFIXES | _EU_PREFIXES,
+                                        context_ref=context_url, ntriples=self.ntriples)
         return serialize(self.graph or (), fmt, context_url=context_url)
 
     def check_allow_list(self, catalog: Catalog) -> None:
-        """An open export is refused when it holds a restricted field, an internal contact point
-        or a non-member, whether or not the full check runs (queries on the engine path)."""
+        """An open export is refused when it holds a restricted field, an internal contact point,
+        a non-member or any IRI of one, whether or not the full check runs (queries and the
+        N-Triples text on the engine path)."""
         if self.profile is not Profile.OPEN or not len(self):
             return
         if self.scratch is not None:
+            self.ntriples = self.ntriples if self.ntriples is not None else self.scratch.dump_default("nt")
             problems = dcat_ap_engine.leaks(catalog, self.scratch, restricted=RESTRICTED,
-                                            members_of=catalog.minter.city_catalog("open"))
+                                            members_of=catalog.minter.city_catalog("open"), ntriples=self.ntriples)
         else:
             problems = _leaks(catalog, set(self.triples()))
         if problems:

@@ -41,12 +41,13 @@ Profiles (tests/conftest.py): "ci" (500 examples per property, fixed seed; the s
 ``GOVDATA_LIFECYCLE_EXAMPLES``, ``GOVDATA_LIFECYCLE_STEPS`` and ``GOVDATA_MAPPING_EXAMPLES``
 change the stateful and mapping runs.
 
-Library bugs found (reproductions at the end of the file; docs/security.md, Leakage properties):
-``Workflow.submit`` kept one of two stated grades or attributes (fixed; now a regression test);
-an IRI an entry writes in its own fields (licence, access URL, a distribution link) may name
-another, restricted entry or one of its nodes, and the open export then carries that restricted
-entry's IRI and resource code; an ``org:subOrganizationOf`` cycle through the municipal
-government passes validation (strict expected failures until fixed).
+Library bugs found (regression tests at the end of the file; docs/security.md, Leakage
+properties), all fixed: ``Workflow.submit`` kept one of two stated grades or attributes; an IRI
+an entry wrote in its own fields (licence, access URL, a distribution link) could name another,
+restricted entry or one of its nodes, and the open export then carried that restricted entry's
+IRI and resource code (both doors refuse it now, and the export's allow-list refuses any IRI of
+a non-member); an ``org:subOrganizationOf`` cycle through the municipal government passed
+validation (two rules in shapes/organs.ttl).
 """
 
 from __future__ import annotations
