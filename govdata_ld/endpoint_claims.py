@@ -46,8 +46,9 @@ _CONTROL, _STORE, _REVISION, _CLAIMED_AT = (URIRef(PRIVATE + k) for k in ("contr
 CLAIM = PRIVATE + "claim/"
 """The prefix of claim IRIs: ``urn:govdata-ld:claim/{revision}/{hex}``."""
 SETTLE_WAIT = 5.0
-"""Seconds a cycle's first read waits for a write still becoming visible (a claim for the current
-revision) before it reads anyway and gives up writing (WriteConflictError at its write)."""
+"""Seconds (at most a quarter of the request timeout) a cycle's first read waits for a write still
+becoming visible (a claim for the current revision) before it reads anyway and gives up writing
+(WriteConflictError at its write)."""
 _STATE = """SELECT ?rev ?c ?at (NOW() AS ?now) WHERE {
 {control}
 { GRAPH ?g { ?store ?revision ?rev } } UNION { GRAPH ?g { ?c ?claimedAt ?at } }
@@ -104,7 +105,7 @@ class Claims:
     def state(self) -> tuple[int, bool]:
         """The revision a read-modify-write cycle starts from, and whether it is settled (no live
         claim for it: the write that made it is visible whole). Waits up to :data:`SETTLE_WAIT`."""
-        deadline = time.monotonic() + SETTLE_WAIT
+        deadline = time.monotonic() + min(SETTLE_WAIT, self.connection.config.timeout / 4)
         pause = 0.005
         while True:
             state = self.read()
@@ -119,7 +120,8 @@ class Claims:
     def take(self, revision: int) -> URIRef:
         """Claim revision ``revision + 1`` for a write guarded by ``revision``. When other writers
         claim it too, every claimant may see the others: each withdraws, waits a random while
-        (doubling, as Ethernet backs off) and claims again while the revision is still the same.
+        (doubling: the truncated binary exponential backoff of
+        IEEE 802.3 §4.2.3.2.5) and claims again while the revision is still the same.
 
         Raises:
             WriteConflictError: the revision moved on, or half the request timeout passed without
@@ -129,8 +131,8 @@ class Claims:
         pause = 0.004
         while True:
             claim = URIRef(f"{CLAIM}{revision + 1}/{uuid.uuid4().hex}")
-            self.connection.update(rw.place(_CLAIM, claim=values_block(["c"], [(claim,)])))
-            try:
+            try:  # a claim whose insert failed may still have landed: it is withdrawn too
+                self.connection.update(rw.place(_CLAIM, claim=values_block(["c"], [(claim,)])))
                 state = self.read()
             except BaseException:
                 self.withdraw(claim)
@@ -141,10 +143,15 @@ class Claims:
             if state.revision == revision and not late and state.claimants(revision + 1) == [claim]:
                 return claim
             self.withdraw(claim)
-            if state.revision != revision or late:
+            if state.revision != revision:
                 raise WriteConflictError(
                     f"the store changed since it was read (revision {revision} expected, now {state.revision}); "
                     "nothing was written: read again and retry"
+                )
+            if late:
+                raise WriteConflictError(
+                    f"other writers claimed revision {revision + 1} for half the request timeout; nothing was "
+                    "written: read again and retry"
                 )
             time.sleep(random.uniform(pause / 2, pause))
             pause = min(2 * pause, 0.5)
@@ -161,11 +168,13 @@ class Claims:
 
 
 def _age(at: object, now: object) -> float:
-    """Seconds between two xsd:dateTime terms of the server's clock (0 when either is unreadable:
-    a claim whose time cannot be read counts as live)."""
-    if not isinstance(at, Literal) or not isinstance(now, Literal):
-        return 0.0
-    start, end = at.toPython(), now.toPython()
-    if not isinstance(start, datetime) or not isinstance(end, datetime) or (start.tzinfo is None) != (end.tzinfo is None):
-        return 0.0
+    """Seconds between two xsd:dateTime terms of the server's clock (compared as wall-clock times
+    when one has no time zone); infinite when a claim's time is not a dateTime, so that a malformed
+    claim cannot lock the store."""
+    start = at.toPython() if isinstance(at, Literal) else None
+    end = now.toPython() if isinstance(now, Literal) else None
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return float("inf")
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     return (end - start).total_seconds()

@@ -6,9 +6,11 @@ each of N entries, all four released together per entry by a barrier; exactly on
 entry may win. On the embedded stores (memory, disk) the threads share one Catalog, whose lock
 serialises the steps of one process (one process per store directory). On the remote stores
 (Oxigraph server, Virtuoso) each thread opens its own Catalog, with its own lock, as separate
-processes would: the race then goes through the server, and what is tested is the guarded move
-(each item moved only if still in the state the step read, ``work_items.move_update``) and the
-read-back (``Workflow._check_moved``).
+processes would: the race then goes through the server, and what is tested is the remote write
+path (``endpoint_claims``: each write claims the next store revision and writes only as its sole
+claimant, guarded by the revision its step read) besides the guarded move (each item moved only if
+still in the state the step read, ``work_items.move_update``) and the read-back
+(``Workflow._check_moved``).
 
 A double state is any of: an item with more than one status, more than one organ or step awaited,
 more than one review activity that used it, or a review activity with more than one decision; and
@@ -28,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from govdata_ld import Catalog, OrganKind, Settings
+from govdata_ld import Catalog, OrganKind, Settings, WorkItem
 from govdata_ld.errors import WorkflowError, WriteConflictError
 from govdata_ld.namespaces import GD
 
@@ -37,9 +39,9 @@ from .servers import STORE_KINDS, open_catalog
 
 CI_CONTESTS = {"memory": 1000, "disk": 1000, "oxigraph-server": 250, "virtuoso": 250}
 """Contested entries per store kind in CI (4 threads each). The servers run 250 to keep the whole
-suite well under CI's 30 minutes (1,000 on the Oxigraph server took 97 s, 600 on Virtuoso 154 s
-on the shared 2-core machine); their race is an expected failure for now (double states found),
-and ``GOVDATA_CONTESTS=1000`` runs the full count."""
+suite well under CI's 30 minutes (with revision claims, 1,000 took 188 s on the Oxigraph server
+and 370 s on Virtuoso on the shared, loaded 2-core machine, 0 double states on both);
+``GOVDATA_CONTESTS=1000`` runs the full count."""
 THREADS = 4
 EMBEDDED = ("memory", "disk")
 _STATES = """
@@ -57,13 +59,6 @@ WHERE {
 }
 GROUP BY ?item
 """
-REMOTE_DOUBLE_STATES = (
-    "LIBRARY BUG (issue 7 part 5, open): on the Oxigraph server and Virtuoso two racing steps can both "
-    "move one item: on the Oxigraph server two writes guarded by the same store revision both land (the "
-    "server does not detect the write-write conflict; each writer reads back only its own token); on "
-    "Virtuoso a step sees another's write in part. Measured double states on both (docs/security.md, "
-    "Concurrency)"
-)
 ONE_STATE = (1, 1, 1, 1, 1)
 """One status, one organ awaited, one step awaited, one review that used the item, one decision."""
 
@@ -170,10 +165,8 @@ def race(contest: Contest) -> tuple[list[int], dict[str, int], list[BaseExceptio
     return winners, lost, failures
 
 
-def test_racing_accept_and_return_leave_every_item_in_one_state(contested: Contest, request: pytest.FixtureRequest) -> None:
+def test_racing_accept_and_return_leave_every_item_in_one_state(contested: Contest) -> None:
     catalog, codes = contested.catalog, contested.codes
-    if contested.kind not in EMBEDDED:
-        request.applymarker(pytest.mark.xfail(reason=REMOTE_DOUBLE_STATES, strict=False, raises=AssertionError))
     started = time.perf_counter()
     winners, lost, failures = race(contested)
     elapsed = time.perf_counter() - started
@@ -203,9 +196,18 @@ def test_a_step_that_lost_a_race_leaves_the_items_alone_and_says_so(
     other = contested.contenders[-1].workflow  # the other writer (itself, on an embedded store)
     other.submit(department, codes=codes)
     wf = catalog.workflow
-    stale = wf.items(awaits=bda, step=GD.Review)
-    other.review(bda, codes=codes[:2])
-    monkeypatch.setattr(wf, "items", lambda **_: stale)
+    read = wf.items
+    raced: list[bool] = []
+
+    def read_then_race(**filters: object) -> list[WorkItem]:
+        """The step's read, then the other writer's step, before this step writes."""
+        found = read(**filters)  # type: ignore[arg-type]
+        if not raced:
+            raced.append(True)
+            other.review(bda, codes=codes[:2])
+        return found
+
+    monkeypatch.setattr(wf, "items", read_then_race)
     if contested.kind in EMBEDDED:
         with pytest.raises(WorkflowError, match="2 of 3 entries were moved by a concurrent step"):
             wf.review(bda, codes=codes, returns={codes[0]: "退回"})
