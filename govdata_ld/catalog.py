@@ -70,20 +70,20 @@ class Stats:
 
 class StepLock:
     """The catalog's re-entrant lock. Taking it (not again from inside) starts a new read-then-write
-    cycle on a store that has them (a remote store reads its revision afresh at the cycle's first
-    read; issue 7, part 5), so a step is guarded by what it read, however long ago the catalog
+    cycle of the store (a remote store reads its revision afresh at the cycle's first read; issue 7,
+    part 5), so a step is guarded by what it read, however long ago the catalog
     last read."""
 
-    def __init__(self, backend: object) -> None:
+    def __init__(self, backend: store.EmbeddedStore) -> None:
         self._lock = threading.RLock()
         self._depth = 0
-        self._begin = getattr(backend, "begin_cycle", None)
+        self._backend = backend
 
     def __enter__(self) -> StepLock:
         self._lock.acquire()
         self._depth += 1
-        if self._depth == 1 and self._begin is not None:
-            self._begin()
+        if self._depth == 1:
+            self._backend.begin_cycle()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -379,6 +379,10 @@ class EmbeddedStore:
         kwargs = {"prefixes": dict(prefixes)} if prefixes and fmt is ox.RdfFormat.TURTLE else {}
         return self._store.dump(format=fmt, from_graph=ox.DefaultGraph(), **kwargs)  # type: ignore[no-any-return]
 
+    def begin_cycle(self) -> None:
+        """Start a new read-then-write cycle (no-op: the catalog's lock serialises this store's
+        writers; a remote store reads its revision afresh, issue 7 part 5)."""
+
     def flush(self) -> None:
         """Make written data durable on disk (no-op in memory)."""
         if self.path is not None:
