@@ -30,7 +30,7 @@ from rdflib import Dataset, Literal, URIRef
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govdata_ld import Catalog, Settings, queries  # noqa: E402
+from govdata_ld import Catalog, Settings, city_catalogs, queries  # noqa: E402
 from govdata_ld.build import build  # noqa: E402
 from govdata_ld.namespaces import code_namespace  # noqa: E402
 
@@ -58,6 +58,7 @@ def city(size: int, folder: Path) -> tuple[Path, Catalog]:
         add(DCT + "identifier", ox.Literal(code))
         add(DCT + "title", ox.Literal(f"业务数据资源{i}", language="zh"))
         add(DCT + "title", ox.Literal(f"Business data resource {i}", language="en"))
+        add(GD + "searchText", ox.Literal(f"business data resource {i}\n业务数据资源{i}"))
         add(DCT + "publisher", rnd.choice(organs))
         add(DCAT + "version", ox.Literal("1"))
         for predicate, scheme, values in (
@@ -71,6 +72,7 @@ def city(size: int, folder: Path) -> tuple[Path, Catalog]:
         if i % 4 == 0:
             add(GD + "theme", ox.NamedNode(str(code_namespace("theme")[rnd.choice(["health", "social-security", "credit-system"])])))
     catalog._store._store.extend(quads)  # noqa: SLF001 - benchmark set-up only
+    catalog._store.update(city_catalogs.recount(catalog, "general"))  # noqa: SLF001 - the members' counts
     dump = folder / "city.nq"
     dump.write_bytes(catalog.dump("nquads", vocabulary=True))
     return dump, catalog

@@ -25,6 +25,7 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV
 from rdflib.term import Node
 
+from . import city_index
 from .graphs import Quad4
 from .iris import CITY_CATALOG_KINDS
 from .namespaces import DCAT3, GD, code_namespace
@@ -70,6 +71,7 @@ _DELETE_MEMBERS = (
 _COPY_MEMBERS = (
     "INSERT { GRAPH ?c { ?c <http://www.w3.org/ns/dcat#dataset> ?e . ?e ?p ?o } } WHERE { {values} GRAPH ?g { ?e ?p ?o } FILTER(?p IN {predicates}) }"
 )
+_SEARCH_TEXT = "INSERT { GRAPH ?c { ?e <https://w3id.org/govdata-ld/ontology#searchText> ?t } } WHERE { {values} }"
 _DELETE_HEAD = "DELETE { GRAPH ?c { ?c ?p ?o } } WHERE { {values} GRAPH ?c { ?c ?p ?o } }"
 _HEAD_PREDICATES = (RDF.type, DCTERMS.title, DCTERMS.publisher, GD.publishedOn, DCTERMS.modified, DCAT3.version, GD.derivedWith)
 """What a catalog's head says (``_head_quads``); deleted by predicate, not by scanning its members' links."""
@@ -197,11 +199,12 @@ def plan_publication(
     derived = members(catalog, entries)
     current = current_versions(catalog, entries)
     publisher = catalog.workflow.tree().municipal_bda
+    values = city_index.VersionValues(catalog)
     changes, records, operations = {}, [], []
     for kind, head in zip(CITY_CATALOG_KINDS, heads, strict=True):
         changes[kind], quads, text = plan_catalog(
             catalog, kind, derived, current, when=when, activity=activities[kind], publisher=publisher,
-            entries=entries, head=head,
+            entries=entries, head=head, values=values,
         )
         records += quads
         operations.append(text)
@@ -225,11 +228,13 @@ def plan_catalog(
     publisher: URIRef,
     entries: Collection[URIRef] | None = None,
     head: _Head | None = None,
+    values: city_index.VersionValues | None = None,
 ) -> tuple[Changes, list[Quad4], str]:
     """Plan bringing one published city catalog up to date with the derived members (derived
     for ``entries`` only, when given: the others keep their membership): what changes, the
     statements recording it on ``activity``, and the update that writes only the difference
-    (members added, changed or withdrawn, and the head)."""
+    (members added, changed or withdrawn, their counts and search texts (:mod:`city_index`), and
+    the head)."""
     minter = catalog.minter
     workflow = minter.workflow_graph()
     iri = minter.city_catalog(kind)
@@ -255,19 +260,36 @@ def plan_catalog(
     ]
     for predicate, entries in ((GD.added, added), (GD.changed, changed), (GD.withdrawn, withdrawn)):
         records += [(workflow, activity, predicate, e) for e in entries]
-    operations = []
+    sources = {e: e if current.get(e) == new[e] else minter.version_graph(e, new[e]) for e in (*added, *changed)}
+    # The counts first: they read the published members before the operations below replace them.
+    values = values or city_index.VersionValues(catalog)
+    counts = city_index.plan(catalog, counted(kind), iri, removed=[*changed, *withdrawn], arrived=sources, values=values)
+    operations = [counts] if counts else []
     if changed or withdrawn:
         operations.append(fill(_DELETE_MEMBERS, ["c", "e"], [(iri, e) for e in (*changed, *withdrawn)]))
-    if added or changed:
-        rows = [
-            (iri, e, e if current.get(e) == new[e] else minter.version_graph(e, new[e]))
-            for e in (*added, *changed)
-        ]
+    if sources:
         text = fill_list(_COPY_MEMBERS, "{predicates}", INDEX[kind])
-        operations.append(fill(text, ["c", "e", "g"], rows))
+        operations.append(fill(text, ["c", "e", "g"], [(iri, e, g) for e, g in sources.items()]))
+        searched = city_index.search_texts(values, sources)
+        if searched:
+            operations.append(fill(_SEARCH_TEXT, ["c", "e", "t"], [(iri, e, t) for e, t in searched.items()]))
     operations.append(fill(_DELETE_HEAD, ["c", "p"], [(iri, p) for p in _HEAD_PREDICATES]))
     operations.append(_insert(_head_quads(iri, kind, publisher, when, head.version + 1, derivation_basis(catalog))))
     return changes, records, " ;\n".join(operations)
+
+
+def counted(kind: str) -> list[URIRef]:
+    """The properties a published city catalog counts its members by (those of its index)."""
+    return [p for p in city_index.COUNTED if p in INDEX[kind]]
+
+
+def recount(catalog: Catalog, kind: str) -> str:
+    """The update operations that count a published city catalog's members afresh (after members
+    were written by other means than a publication, as benchmarks do), or ``""``."""
+    return city_index.plan(
+        catalog, counted(kind), catalog.minter.city_catalog(kind), removed=(), arrived={},
+        values=city_index.VersionValues(catalog), recount=True,
+    )
 
 
 def derivation_basis(catalog: Catalog) -> Literal:

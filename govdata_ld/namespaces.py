@@ -38,6 +38,7 @@ class GD(DefinedNamespace):
     DataResource: URIRef
     InformationSystem: URIRef
     LegalProvision: URIRef
+    MemberCount: URIRef
     OpenCatalog: URIRef
     Publication: URIRef
     Ratification: URIRef
@@ -62,6 +63,8 @@ class GD(DefinedNamespace):
     basicDatabase: URIRef
     category: URIRef
     changed: URIRef
+    countedProperty: URIRef
+    countedValue: URIRef
     dataItem: URIRef
     derivedWith: URIRef
     decision: URIRef
@@ -75,6 +78,7 @@ class GD(DefinedNamespace):
     leadOrgan: URIRef
     legalBasis: URIRef
     maximumInterval: URIRef
+    members: URIRef
     openAttribute: URIRef
     openCondition: URIRef
     order: URIRef
@@ -85,6 +89,7 @@ class GD(DefinedNamespace):
     publishedOn: URIRef
     reason: URIRef
     resourceFormat: URIRef
+    searchText: URIRef
     sequence: URIRef
     shareAttribute: URIRef
     shareCondition: URIRef

@@ -25,6 +25,7 @@ Profiles (tests/conftest.py): "ci" (default, 500 examples per property, fixed se
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,7 +34,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from govdata_ld import (
     Catalog,
@@ -50,6 +51,7 @@ from govdata_ld import (
     WorkflowState,
     resources,
 )
+from govdata_ld import city_catalogs, city_index
 from govdata_ld.city_catalogs import members
 from govdata_ld.graphs import change
 from govdata_ld.namespaces import GD
@@ -510,6 +512,7 @@ def check_publication(play: Play) -> None:
         rows = catalog.select("published_entries", catalog=minter.city_catalog(kind)).dicts()
         assert {str(r["code"]): int(str(r["version"])) for r in rows} == play.published[kind], kind
     check_index(play)
+    check_counts(play)
     check_export(play, "open")
     check_export(play, "sharing")
     for code, version in play.published["general"].items():
@@ -535,6 +538,19 @@ def check_index(play: Play) -> None:
         assert len(values) == 1 and len(grades) == 1, code
         (value,), (grade,) = values, grades
         assert OpenAttribute(value) in OPEN_ALLOW and OpenAttribute(value) in play.scheme.permits_open[Grade(grade)]
+
+
+def check_counts(play: Play) -> None:
+    """The member counts each published graph records (city_index, kept by difference from one
+    publication to the next) equal a count of its members' indexed values, property by property."""
+    for kind in KINDS:
+        iri = play.catalog.minter.city_catalog(kind)
+        quads = [(s, p, o) for s, p, o, _ in play.catalog._store.quads(iri)]
+        members = {o for s, p, o in quads if s == iri and p == DCAT.dataset}
+        counted = [p for p in city_index.COUNTED if p in city_catalogs.INDEX[kind]]
+        expected = Counter((p, o) for s, p, o in quads if s in members and p in counted)
+        recorded = {(row[2], row[3]): int(str(row[4])) for row in play.catalog.select("member_counts", catalog=iri).rows}
+        assert recorded == dict(expected), kind
 
 
 def entry_of(play: Play, term: object) -> str | None:
