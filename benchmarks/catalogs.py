@@ -81,7 +81,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # this checkout's library, not an installed one
 
 import synthetic  # noqa: E402
 
@@ -159,7 +159,7 @@ class Rdflib:
 
     def select(self, name: str, *, restrict: Mapping[str, Any] | None = None, **params: Any) -> SelectResult:
         named = queries.named(name)
-        bindings = self.catalog._bind(named, params)  # noqa: SLF001 - the Catalog's own binding
+        bindings = self.catalog._bind(named, params, restricted=list(restrict or {}))  # noqa: SLF001 - the Catalog's own binding
         text = named.text
         for variable, terms in (restrict or {}).items():  # as Catalog.select does
             text = sparql_values.restrict(text, variable, terms)

@@ -289,9 +289,10 @@ class Catalog:
         Args:
             restrict: variable -> the terms it may take (a ``VALUES`` block at the start of the
                 query's WHERE clause): a query over all entries run for a few of them. Over
-                ``RESTRICT_CHUNK`` terms of one projected variable, in a query without grouping,
-                aggregates or a limit, it runs once per chunk of terms (sorted), and the rows
-                come chunk after chunk, each chunk in the query's order.
+                ``RESTRICT_CHUNK`` terms of a projected variable (the one with the most terms; the
+                others stay whole), in a query without grouping, aggregates or a limit, it runs
+                once per chunk of its terms (sorted), and the rows come chunk after chunk, each
+                chunk in the query's order.
 
         >>> with Catalog.open("memory") as catalog:
         ...     catalog.select("organs").variables[:3]
@@ -311,7 +312,8 @@ class Catalog:
         if chunked is None:
             return self._store.select(self._restricted(named.text, restrict), bindings, name=name)
         variable, chunks = chunked
-        results = [self._store.select(self._restricted(named.text, {variable: c}), bindings, name=name) for c in chunks]
+        results = [self._store.select(self._restricted(named.text, {**restrict, variable: c}), bindings, name=name)
+                   for c in chunks]
         return SelectResult(results[0].variables, tuple(row for r in results for row in r.rows))
 
     def _restricted(self, text: str, restrict: Mapping[str, Collection[Node]]) -> str:
@@ -524,11 +526,12 @@ def _chunked(
     query: queries.NamedQuery, restrict: Mapping[str, Collection[Node]]
 ) -> tuple[str, list[list[Node]]] | None:
     """The variable and chunks of terms to run ``query`` for, one query each, when its rows are
-    the union of the chunks' rows (one restricted variable, projected; no grouping, aggregate,
-    DISTINCT or limit); else None."""
-    if len(restrict) != 1:
+    the union of the chunks' rows (the variable with the most terms, projected, is chunked; the
+    others stay whole: the restriction is a product, so its rows split by the chunked variable;
+    no grouping, aggregate, DISTINCT or limit); else None."""
+    if not restrict:
         return None
-    variable, terms = next(iter(restrict.items()))
+    variable, terms = max(restrict.items(), key=lambda item: len(item[1]))
     if len(terms) <= RESTRICT_CHUNK or query.form != "SELECT":
         return None
     toks = list(sparql_rewrite.tokens(query.text))

@@ -38,6 +38,9 @@ COUNTED: tuple[URIRef, ...] = (
 )
 """The properties members are counted by (Art. 9 para 2 names them), where a catalog's index holds them."""
 
+READ: tuple[URIRef, ...] = (*COUNTED, DCTERMS.title)
+"""What a publication reads of the versions it publishes: the counted properties and the titles."""
+
 Key = tuple[URIRef, Node]
 """A counted property and one of its values."""
 
@@ -68,7 +71,7 @@ class VersionValues:
         if missing:
             for g in missing:
                 self._read[g] = []
-            rows = self._catalog.select("version_values", restrict={"graph": missing}).rows
+            rows = self._catalog.select("version_values", restrict={"graph": missing, "property": READ}).rows
             for graph, entry, prop, value in rows:
                 self._read[graph].append((entry, prop, value))  # type: ignore[index]
         for entry, graph in sources.items():
@@ -140,7 +143,7 @@ def count_node(catalog_iri: URIRef, key: Key) -> URIRef:
 def _member_values(catalog: Catalog, iri: URIRef, entries: Collection[URIRef] | None) -> Iterable[tuple[URIRef, Node]]:
     if entries is not None and not entries:
         return ()
-    restrict = None if entries is None else {"entry": entries}
+    restrict = {"property": COUNTED} if entries is None else {"entry": entries, "property": COUNTED}
     return ((row[2], row[3]) for row in catalog.select("member_values", catalog=iri, restrict=restrict).rows)  # type: ignore[misc]
 
 

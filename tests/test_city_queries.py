@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from rdflib import Dataset, URIRef
+from rdflib.namespace import DCTERMS
 
 from govdata_ld import Catalog, Settings, queries, resources, sparql_hints
 from govdata_ld import catalog as catalog_module
@@ -145,6 +146,21 @@ def test_restricted_select_equals_the_filtered_whole(published: Catalog, chunk: 
     restricted = published.select("published_entries", catalog=general, restrict={"entry": some}).rows
     assert 5 < len(restricted) < len(whole)
     assert sorted(map(repr, restricted)) == sorted(repr(r) for r in whole if r[1] in some)
+
+
+@pytest.mark.parametrize("chunk", [catalog_module.RESTRICT_CHUNK, 3])
+def test_a_select_restricted_on_two_variables_equals_the_filtered_whole(
+    published: Catalog, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two restricted variables: the one with more terms is chunked, the other kept whole."""
+    monkeypatch.setattr(catalog_module, "RESTRICT_CHUNK", chunk)
+    general = published.minter.city_catalog("general")
+    whole = published.select("member_values", catalog=general).rows
+    entries = {row[1] for row in whole[::3]}
+    properties = {GD.grade, DCTERMS.title}
+    restricted = published.select("member_values", catalog=general, restrict={"entry": entries, "property": properties}).rows
+    assert 5 < len(restricted) < len(whole)
+    assert sorted(map(repr, restricted)) == sorted(repr(r) for r in whole if r[1] in entries and r[2] in properties)
 
 
 def test_a_restricted_graph_name_is_restricted(published: Catalog) -> None:
