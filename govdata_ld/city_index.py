@@ -71,9 +71,12 @@ class VersionValues:
         if missing:
             for g in missing:
                 self._read[g] = []
-            rows = self._catalog.select("version_values", restrict={"graph": missing, "property": READ}).rows
+            # Not restricted by ?property too: pyoxigraph then joined far worse (1,000 versions of
+            # a 20,000-entry city: 0.57 s by graph alone, 43.9 s by graph and property).
+            rows = self._catalog.select("version_values", restrict={"graph": missing}).rows
             for graph, entry, prop, value in rows:
-                self._read[graph].append((entry, prop, value))  # type: ignore[index]
+                if prop in READ:
+                    self._read[graph].append((entry, prop, value))  # type: ignore[index]
         for entry, graph in sources.items():
             for subject, prop, value in self._read[graph]:
                 if subject == entry:
@@ -143,7 +146,7 @@ def count_node(catalog_iri: URIRef, key: Key) -> URIRef:
 def _member_values(catalog: Catalog, iri: URIRef, entries: Collection[URIRef] | None) -> Iterable[tuple[URIRef, Node]]:
     if entries is not None and not entries:
         return ()
-    restrict = {"property": COUNTED} if entries is None else {"entry": entries, "property": COUNTED}
+    restrict = None if entries is None else {"entry": entries}  # not by ?property: see VersionValues.rows
     return ((row[2], row[3]) for row in catalog.select("member_values", catalog=iri, restrict=restrict).rows)  # type: ignore[misc]
 
 
