@@ -30,7 +30,7 @@ from rdflib import Dataset, Literal, URIRef
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govdata_ld import Catalog, Settings, city_catalogs, queries  # noqa: E402
+from govdata_ld import Catalog, Settings, city_catalogs, city_index, queries  # noqa: E402
 from govdata_ld.build import build  # noqa: E402
 from govdata_ld.namespaces import code_namespace  # noqa: E402
 
@@ -58,7 +58,7 @@ def city(size: int, folder: Path) -> tuple[Path, Catalog]:
         add(DCT + "identifier", ox.Literal(code))
         add(DCT + "title", ox.Literal(f"业务数据资源{i}", language="zh"))
         add(DCT + "title", ox.Literal(f"Business data resource {i}", language="en"))
-        add(GD + "searchText", ox.Literal(f"business data resource {i}\n业务数据资源{i}"))
+        add(GD + "searchText", ox.Literal(str(city_index.search_text([f"业务数据资源{i}", f"Business data resource {i}"]))))
         add(DCT + "publisher", rnd.choice(organs))
         add(DCAT + "version", ox.Literal("1"))
         for predicate, scheme, values in (

@@ -84,12 +84,17 @@ class VersionValues:
 
 
 def search_texts(values: VersionValues, sources: Mapping[URIRef, URIRef]) -> dict[URIRef, Literal]:
-    """Each entry's search text: the titles its version states, lower-cased, sorted, one per line."""
+    """Each entry's search text (:func:`search_text`) from the titles its version states."""
     titles: dict[URIRef, list[str]] = {entry: [] for entry in sources}
     for entry, prop, value in values.rows(sources):
         if prop == DCTERMS.title:
-            titles[entry].append(str(value).lower())
-    return {entry: Literal("\n".join(sorted(texts))) for entry, texts in titles.items() if texts}
+            titles[entry].append(str(value))
+    return {entry: search_text(texts) for entry, texts in titles.items() if texts}
+
+
+def search_text(titles: Iterable[str]) -> Literal:
+    """A member's ``gd:searchText``: its titles lower-cased, sorted, one per line."""
+    return Literal("\n".join(sorted(t.lower() for t in titles)))
 
 
 def plan(
@@ -118,9 +123,10 @@ def plan(
         (row[2], row[3]): (row[1], int(str(row[4])))
         for row in catalog.select("member_counts", catalog=iri).rows
     }
-    tally: Counter[Key] = Counter({key: n for key, (_, n) in recorded.items()})
     if recount:
         tally = _tally(_member_values(catalog, iri, None), kind_properties)
+    else:
+        tally = Counter({key: n for key, (_, n) in recorded.items()})
     tally.subtract(_tally(_member_values(catalog, iri, removed), kind_properties))
     tally.update(_tally(values.of(arrived), kind_properties))
     changed = sorted((key for key in {*tally, *recorded} if tally[key] != recorded.get(key, (None, 0))[1]), key=str)

@@ -42,7 +42,6 @@ from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from . import sparql_rewrite as rw
-from .errors import QueryError
 from .results import SelectResult
 from .sparql_values import fill, fill_list, values_block
 
@@ -270,7 +269,7 @@ def exists_in_bind_as_if(text: str) -> str:
     i = 0
     while i < len(toks):
         if rw._upper(toks[i]) == "BIND" and i + 1 < len(toks) and toks[i + 1].text == "(":
-            end = _closing_paren(toks, i + 1)
+            end = rw._matching(toks, i + 1)
             j = i + 2
             while j < end:
                 word = rw._upper(toks[j])
@@ -292,18 +291,6 @@ def exists_in_bind_as_if(text: str) -> str:
         out += [text[last:at], piece]
         last = at
     return "".join([*out, text[last:]])
-
-
-def _closing_paren(toks: Sequence[rw.Token], open_index: int) -> int:
-    depth = 0
-    for j in range(open_index, len(toks)):
-        if toks[j].text == "(":
-            depth += 1
-        elif toks[j].text == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-    raise QueryError("unbalanced parentheses")
 
 
 def sent_form(text: str) -> str:
@@ -357,7 +344,7 @@ def booleans_cast(text: str) -> str:
         in_select = opener != "BIND" and _in_projection(toks, i)
         if opener != "BIND" and not in_select:
             continue
-        end = _closing_paren(toks, i)
+        end = rw._matching(toks, i)
         depth = 0
         for j in range(i + 1, end):
             depth += toks[j].text == "(" or toks[j].kind == "open"
@@ -402,7 +389,7 @@ def _in_projection(toks: Sequence[rw.Token], i: int) -> bool:
 
 def _yields_boolean(toks: Sequence[rw.Token], start: int, end: int, booleans: set[str]) -> bool:
     """Whether the expression of tokens ``start``…``end`` (exclusive) yields a boolean."""
-    while end - start >= 2 and toks[start].text == "(" and _closing_paren(toks, start) == end - 1:
+    while end - start >= 2 and toks[start].text == "(" and rw._matching(toks, start) == end - 1:
         start, end = start + 1, end - 1
     if end <= start:
         return False
@@ -418,7 +405,7 @@ def _yields_boolean(toks: Sequence[rw.Token], start: int, end: int, booleans: se
     word = rw._upper(first)
     if word in _BOOLEAN_CALLS or (word == "NOT" and rw._upper(toks[start + 1]) == "EXISTS"):
         return True
-    if word in ("IF", "COALESCE") and toks[start + 1].text == "(" and _closing_paren(toks, start + 1) == end - 1:
+    if word in ("IF", "COALESCE") and toks[start + 1].text == "(" and rw._matching(toks, start + 1) == end - 1:
         args = _arguments(toks, start + 1)
         values = args[1:] if word == "IF" else args
         return bool(values) and all(_yields_boolean(toks, a, b, booleans) for a, b in values)
@@ -427,7 +414,7 @@ def _yields_boolean(toks: Sequence[rw.Token], start: int, end: int, booleans: se
 
 def _arguments(toks: Sequence[rw.Token], open_index: int) -> list[tuple[int, int]]:
     """The token spans of the comma-separated arguments of a call."""
-    close = _closing_paren(toks, open_index)
+    close = rw._matching(toks, open_index)
     spans, depth, begin = [], 0, open_index + 1
     for j in range(open_index + 1, close):
         depth += toks[j].text == "(" or toks[j].kind == "open"

@@ -181,15 +181,20 @@ def construct_parts(text: str) -> tuple[str, str, str]:
 
 
 def _matching(toks: Sequence[Token], open_index: int) -> int:
+    """The index of the brace, or parenthesis, closing the one at ``open_index``."""
+    if toks[open_index].text == "(":
+        opens, closes, what = (lambda t: t.text == "("), (lambda t: t.text == ")"), "parentheses"
+    else:
+        opens, closes, what = (lambda t: t.kind == "open"), (lambda t: t.kind == "close"), "braces"
     depth = 0
     for j in range(open_index, len(toks)):
-        if toks[j].kind == "open":
+        if opens(toks[j]):
             depth += 1
-        elif toks[j].kind == "close":
+        elif closes(toks[j]):
             depth -= 1
             if depth == 0:
                 return j
-    raise QueryError("unbalanced braces")
+    raise QueryError(f"unbalanced {what}")
 
 
 # -- updates ---------------------------------------------------------------------------------
