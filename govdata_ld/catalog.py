@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from . import endpoint, graphs, queries, resources, sparql_hints, sparql_rewrite, sparql_values, store
+from . import bulk_import, endpoint, graphs, queries, resources, sparql_hints, sparql_rewrite, sparql_values, store
 from .errors import InputError, ParameterError
 from .graphs import Partition, WriteSummary
 from .iris import Minter
@@ -107,6 +107,8 @@ class Catalog:
         self.vocabulary_digest = ""
         """``sha256:…`` of the ontology and code lists in use (set when the vocabulary is loaded)."""
         self._ensure_vocabulary()
+        if isinstance(backend, store.EmbeddedStore) and backend.path is not None:
+            bulk_import.recover(backend, self.minter)  # an import a dead process left half-written
 
     @classmethod
     def open(

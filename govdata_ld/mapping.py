@@ -269,16 +269,42 @@ def to_triples(record: Record, minter: Minter) -> list[Triple]:
     """
     subject = subject_of(record, minter)
     if isinstance(record, Entry):
-        for attr in CLASSIFIED:
-            if getattr(record, attr) is None:
-                raise ClassificationError(f"entry {record.code}: no {attr} attribute; it is never defaulted (Art. 9 para 2)",
-                                          code="input.missing-value", parameter=attr)
+        check_classified(record)
     triples = _describe(record, subject, minter)
     if isinstance(record, Organ):
         triples += _organ_catalogs(record, subject, minter)
     if isinstance(record, Entry):
         triples += _memberships(record, subject, minter)
     return triples
+
+
+def check_classified(entry: Entry) -> None:
+    """Refuse an entry without a share or open attribute or grade: never defaulted (Art. 9 para 2).
+
+    Raises:
+        ClassificationError: the first of :data:`CLASSIFIED` the entry lacks.
+    """
+    for attr in CLASSIFIED:
+        if getattr(entry, attr) is None:
+            raise ClassificationError(f"entry {entry.code}: no {attr} attribute; it is never defaulted (Art. 9 para 2)",
+                                      code="input.missing-value", parameter=attr)
+
+
+def term(field: Field, value: Any, minter: Minter) -> Node:
+    """The RDF term one value of a field becomes, checked as :func:`to_triples` checks it.
+
+    Raises:
+        InputError: a value of the wrong type or form (a text past the literal limits or with a
+            control character, an IRI refused by the input gate or naming an entry).
+        ClassificationError: a code-list value that names no concept.
+    """
+    return _write(field, value, minter)
+
+
+def memberships(entry: Entry, minter: Minter) -> list[URIRef]:
+    """The catalogs an entry joins (its provider's resource catalog, and the sharing and open
+    catalogs when its attributes are on the allow-lists)."""
+    return [catalog for catalog, _, _ in _memberships(entry, minter.entry(entry.code), minter)]  # type: ignore[misc]
 
 
 def from_graph(graph: Graph, subject: URIRef, cls: type[Record], minter: Minter) -> Any:

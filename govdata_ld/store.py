@@ -400,6 +400,52 @@ class EmbeddedStore:
             if self.path is not None:
                 (self.path / OWNER_FILE).unlink(missing_ok=True)
 
+    # -- the bulk import of new entries (govdata_ld.bulk_import) --------------------------------
+
+    def holding(self, graphs: Iterable[URIRef]) -> set[URIRef]:
+        """Those of the named graphs that hold at least one statement."""
+        found = set()
+        for name in graphs:
+            if next(iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(name))), None) is not None:
+                found.add(name)
+        return found
+
+    def load_nquads(self, data: bytes) -> None:
+        """Add N-Quads text as one transaction (all of it or none).
+
+        Raises:
+            StoreError: the text does not parse or the write failed; nothing of it was written.
+        """
+        try:
+            self._store.load(data, format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"insert failed, nothing was written: {exc}") from exc
+
+    def bulk_load_nquads(self, data: bytes) -> None:
+        """Add N-Quads text through the engine's bulk loader: several times faster than a
+        transaction and bounded in memory, but not atomic (a failure or a crash may leave part of
+        it written: the caller records what it writes and removes it on failure).
+
+        Raises:
+            StoreError: the text does not parse or the write failed; part of it may be written.
+        """
+        try:
+            self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"bulk load failed, part of it may be written: {exc}") from exc
+
+    def drop_graphs(self, graphs: Iterable[URIRef]) -> None:
+        """Remove named graphs with all their statements, each graph in its own transaction.
+
+        Raises:
+            StoreError: a removal failed; the graphs before it are removed, the others kept.
+        """
+        try:
+            for name in graphs:
+                self._store.remove_graph(ox.NamedNode(name))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot remove graph {name}: {exc}") from exc
+
 
 def _owner(path: Path | None) -> str:
     """Who holds a store directory's lock, as its owner file says."""

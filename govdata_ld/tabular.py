@@ -35,7 +35,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[impo
 from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from rdflib import Graph
 
-from . import input_gate
+from . import bulk_import, input_gate
 from .errors import CellProblem, InputError, SheetError
 from .graphs import WriteSummary
 from .iris import Minter
@@ -144,17 +144,20 @@ def read_sheets(
 
 
 def import_sheets(catalog: Catalog, *paths: str | Path, skip_bad_rows: bool = False) -> SheetImport:
-    """Read filled templates and write their entries to a store in one all-or-nothing write.
+    """Read filled templates and write their entries to a store, all or nothing.
 
     Entries go through the record mapping (:meth:`Catalog.put`): a known resource code gets a
-    new version. Nothing is written when a cell cannot be read (unless ``skip_bad_rows``).
+    new version. Nothing is written when a cell cannot be read (unless ``skip_bad_rows``). More
+    than :data:`~govdata_ld.bulk_import.BULK_THRESHOLD` entries all new to an embedded store
+    are written by the bulk path (:mod:`govdata_ld.bulk_import`: the same statements, in
+    batches, rolled back on failure or on the next open after a crash).
 
     Raises:
         SheetError: see :func:`read_sheets`; the store is unchanged.
         InputError: see :func:`read_sheets`; also two files describing the same entry.
     """
     result = read_sheets(*paths, settings=catalog.settings, skip_bad_rows=skip_bad_rows)
-    summary = catalog.put(*result.entries)
+    summary = bulk_import.import_entries(catalog, result.entries)
     return replace(result, summary=summary)
 
 
