@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pyoxigraph as ox  # noqa: E402
 
-from rdflib import Graph  # noqa: E402
+from rdflib import Graph, URIRef  # noqa: E402
 
-from govdata_ld import Catalog, Settings, dcat_ap_engine  # noqa: E402
+from govdata_ld import Catalog, Settings, city_catalogs, dcat_ap_engine, dcat_ap_view  # noqa: E402
 from govdata_ld.build import build  # noqa: E402
 from govdata_ld.namespaces import code_namespace  # noqa: E402
-from govdata_ld.dcat_ap import _EU_PREFIXES, RESTRICTED, ExportFormat, Profile, check_export, export_dcat_ap  # noqa: E402
+from govdata_ld.dcat_ap import RESTRICTED, Profile, check_export, export_dcat_ap  # noqa: E402
 from govdata_ld.namespaces import PREFIXES  # noqa: E402
 from sheets import measure_import  # noqa: E402
 
@@ -139,6 +139,16 @@ def _description(entry: ox.NamedNode, i: int, attribute: str, index: list[tuple[
     return out
 
 
+def forget(catalog: Catalog, members: list[URIRef]) -> None:
+    """Drop the renderings of ``members``, as a publication of new versions of them leaves the
+    store (their current renderings are then missing)."""
+    engine = catalog._store._store  # noqa: SLF001 - benchmark set-up only
+    graph = ox.NamedNode(str(catalog.minter.rendering_graph("open")))
+    prefixes = tuple(f"{member}/dcat-ap/" for member in members)
+    for quad in [q for q in engine.quads_for_pattern(None, None, None, graph) if q.subject.value.startswith(prefixes)]:
+        engine.remove(quad)
+
+
 def median(call: Callable[[], Any], runs: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(runs):
@@ -161,6 +171,9 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rdflib-runs", type=int, default=1, help="runs of rdflib's serializers (0: not run)")
+    parser.add_argument("--query-runs", type=int, default=1, help="runs of the whole mapping query (the baseline)")
+    parser.add_argument("--stale", type=int, default=660,
+                        help="members whose renderings are dropped before an export, as a publication of new versions leaves them")
     parser.add_argument("--rdflib-formats", default="turtle,jsonld",
                         help="formats rdflib serializes (its Turtle took 231 s for 10,000 entries)")
     parser.add_argument("--checked-size", type=int, default=None,
@@ -177,25 +190,40 @@ def main() -> int:
         catalog = open_catalog(args.size, folder)
         opened = catalog.minter.city_catalog("open")
         print(f"set-up: {args.size:,} synthetic entries on disk: {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        query_s, scratch = median(lambda: dcat_ap_engine.run(catalog, "dcat_ap_open", [opened]), args.runs)
-        datasets = len(scratch.select("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }", {}).rows)
-        rows.append(("query: CONSTRUCT dcat_ap_open inside the engine, into a memory store",
-                     f"{len(scratch):,} triples, {datasets:,} datasets", query_s, ""))
-        check_s, _ = median(lambda: dcat_ap_engine.leaks(catalog, scratch, restricted=RESTRICTED, members_of=opened), args.runs)
-        rows.append(("allow-list check on the engine's statements", "", check_s, "every export, checked or not"))
+        query_s, scratch = median(lambda: dcat_ap_engine.run(catalog, "dcat_ap_open", [opened]), args.query_runs)
+        datasets = len(scratch.select("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 1000000", {}).rows)
+        rows.append(("baseline: the whole mapping query inside the engine, into a memory store (the export's former path)",
+                     f"{len(scratch):,} triples, {datasets:,} datasets", query_s, f"{args.query_runs} run(s)"))
+        ntriples = scratch.dump_default("nt")
+        check_s, _ = median(lambda: dcat_ap_engine.leaks(catalog, scratch, restricted=RESTRICTED, members_of=opened, ntriples=ntriples),
+                            args.query_runs)
+        rows.append(("baseline: its allow-list check", "", check_s, ""))
         graph = rdflib_graph(catalog) if args.rdflib_runs else None
+        scratch = None
+        start = time.perf_counter()
+        rendered = dcat_ap_view.render(catalog)
+        rows.append(("rendering every member (once per published version; the first export does it)",
+                     f"{rendered:,} members", time.perf_counter() - start, "1 run"))
+        members = sorted(city_catalogs.published_versions(catalog, opened))
         for fmt, rdflib_name in (("turtle", "turtle"), ("jsonld", "json-ld")):
-            store_format = ExportFormat.from_name(fmt).store_format
-            ours, data = median(lambda f=store_format: dcat_ap_engine.write(scratch, f, prefixes=PREFIXES | _EU_PREFIXES), args.runs)
-            total, _ = median(lambda f=fmt: export_dcat_ap(catalog, Profile.OPEN, f, check=False), args.runs)
-            rows.append((f"{fmt}: export_dcat_ap (query + allow-list + serialisation)", f"{len(data) / 1e6:.1f} MB", total,
-                         "meets the target" if total < TARGET else f"over the {TARGET:.0f} s target"))
-            note = ""
+            total, data = median(lambda f=fmt: export_dcat_ap(catalog, Profile.OPEN, f, check=False), args.runs)
+            note = "meets the target" if total < TARGET else f"over the {TARGET:.0f} s target"
             if graph is not None and fmt in args.rdflib_formats.split(","):
                 theirs, _ = median(lambda n=rdflib_name: graph.serialize(format=n, context=dict(PREFIXES)) if n == "json-ld"
                                    else graph.serialize(format=n), args.rdflib_runs)
-                note = f"rdflib {theirs:.1f} s ({args.rdflib_runs} run(s)), ratio {theirs / ours:.0f}x"
-            rows.append((f"{fmt}: serialisation (ours)", "", ours, note))
+                note += f"; rdflib's serializer alone on the same graph {theirs:.1f} s ({args.rdflib_runs} run(s)), ratio {theirs / total:.0f}x"
+            rows.append((f"{fmt}: export_dcat_ap (renderings read and joined + catalog part + allow-list)",
+                         f"{len(data) / 1e6:.1f} MB", total, note))
+            if args.stale:
+                times = []
+                for _ in range(args.runs):
+                    forget(catalog, members[:: max(1, len(members) // args.stale)][: args.stale])
+                    start = time.perf_counter()
+                    export_dcat_ap(catalog, Profile.OPEN, fmt, check=False)
+                    times.append(time.perf_counter() - start)
+                again = statistics.median(times)
+                rows.append((f"{fmt}: export_dcat_ap after {args.stale:,} members were published anew (rendered again)",
+                             "", again, "meets the target" if again < TARGET else f"over the {TARGET:.0f} s target"))
         graph = None  # memory back before the checked export
         checked = args.size if args.checked_size is None else args.checked_size
         if checked:

@@ -13,7 +13,9 @@ catalog. Files are written whole or not at all (a temporary file renamed over th
 On the embedded store the queries run and the statements are written inside pyoxigraph
 (:mod:`govdata_ld.dcat_ap_engine`); on a remote store they come back as rdflib terms
 (:func:`dcat_ap_graph`). Both give the same statements and the same documents. The allow-list of
-an open export is checked on either path, also when the full re-check is skipped.
+an open export is checked on either path, also when the full re-check is skipped. An unpaged open
+export in Turtle, JSON-LD or N-Triples on the embedded store is joined from its members'
+renderings, each made once per published version (:mod:`govdata_ld.dcat_ap_view`).
 
 >>> ExportFormat.from_name("jsonld").extension
 '.jsonld'
@@ -31,7 +33,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, XSD
 from rdflib.term import Node
 
-from . import city_catalogs, dcat_ap_engine, resources, store
+from . import city_catalogs, dcat_ap_engine, dcat_ap_view, resources, store
 from .dcat_ap_jsonld import to_jsonld, with_inline_context
 from .errors import ExportError, InputError
 from .files import write_atomically
@@ -282,11 +284,33 @@ def export_dcat_ap(
     b''
     """
     fmt = ExportFormat.from_name(format)
+    rendered = _from_renderings(catalog, profile, fmt, context_url=context_url, check=check)
+    if rendered is not None:
+        return rendered
     statements = _statements(catalog, profile)
     statements.check_allow_list(catalog)
     data = statements.write(fmt, context_url)
     if check and len(statements):
         check_export(catalog, data, fmt, profile=profile, expected=statements.triples())
+    return data
+
+
+def _from_renderings(
+    catalog: Catalog, profile: str | Profile, fmt: ExportFormat, *, context_url: str | None, check: bool, source: str = "export",
+) -> bytes | None:
+    """An open export on the embedded store, joined from its members' renderings
+    (:mod:`govdata_ld.dcat_ap_view`); checked against the same renderings' N-Triples when
+    ``check``. None where the view does not serve: another profile, store or format."""
+    if Profile.from_name(profile) is not Profile.OPEN:
+        return None
+    data = dcat_ap_view.export(catalog, fmt.store_format, restricted=RESTRICTED, context_ref=context_url)
+    if data is None or not check:
+        return data
+    expected = None
+    if fmt is not ExportFormat.NTRIPLES:
+        ntriples = dcat_ap_view.export(catalog, "nt", restricted=RESTRICTED) or b""
+        expected = [q[:3] for q in store.parse(ntriples, "nt", source=source)]
+    check_export(catalog, data, fmt, profile=Profile.OPEN, expected=expected, source=source)
     return data
 
 
@@ -387,6 +411,10 @@ def write_dcat_ap(
     path, fmt = Path(path), ExportFormat.from_name(format)
     if page_size is not None and not base_url:
         raise InputError("paging needs the base URL the pages are published under", source="base_url")
+    if page_size is None:
+        rendered = _from_renderings(catalog, profile, fmt, context_url=context_url, check=check, source=str(path))
+        if rendered is not None:
+            return [write_atomically(path, rendered)]
     statements = _statements(catalog, profile)
     statements.check_allow_list(catalog)
     if page_size is None:
@@ -444,6 +472,10 @@ def write_open_platform(catalog: Catalog, out: Path) -> list[Path]:
     Raises:
         ExportError: a file failed its check; nothing was written.
     """
+    rendered = {name: _from_renderings(catalog, Profile.OPEN, fmt, context_url=None, check=True, source=name)
+                for name, fmt in OPEN_PLATFORM_FILES.items()}
+    if all(data is not None for data in rendered.values()):
+        return [write_atomically(out / name, data) for name, data in rendered.items() if data is not None]
     statements = _statements(catalog, Profile.OPEN)
     statements.check_allow_list(catalog)
     expected = statements.triples() if len(statements) else []

@@ -29,12 +29,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 from rdflib.term import Node
 
 from . import queries, store
+from .errors import QueryError
 from .dcat_ap_jsonld import from_ntriples
 from .sparql_rewrite import Token, _matching, tokens
 from .sparql_values import fill
@@ -145,35 +147,91 @@ def lateral(text: str) -> str:
     >>> " ".join(lateral(q).split())
     'CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?catalog { ?catalog ?x ?entry } GRAPH ?g { ?entry ?y ?z } LATERAL { { BIND(?entry AS ?s) } UNION { GRAPH ?g { ?entry ?p ?o } } } } }'
     """
+    union = _union(text)
+    if union is None:
+        return text
+    return union.query([*union.others, union.member_group()])
+
+
+def split(text: str) -> tuple[str, str] | None:
+    """The query cut in two by its branches (see :func:`lateral`): the catalog-level branches
+    alone, and the per-member branches alone joined ``LATERAL`` to their shared head; together
+    they answer what the whole query answers. None when the query has no such shape.
+
+    >>> q = ("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?catalog { ?catalog ?x ?entry } "
+    ...      "GRAPH ?g { ?entry ?y ?z } BIND(?entry AS ?s) } UNION { GRAPH ?catalog { ?catalog ?x ?entry } "
+    ...      "GRAPH ?g { ?entry ?y ?z } GRAPH ?g { ?entry ?p ?o } } }")
+    >>> [" ".join(part.split()) for part in split(q)][0]
+    'CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } }'
+    """
+    union = _union(text)
+    if union is None or not union.others:
+        return None
+    return union.query(union.others), union.query([union.member_group()])
+
+
+def restricted(text: str, variable: str, terms: Collection[Node]) -> str:
+    """The query with ``variable`` restricted to ``terms`` by one ``VALUES`` block at the start of
+    its WHERE clause (what the pattern after it then joins with).
+
+    >>> restricted("SELECT ?e WHERE { ?e ?p ?o }", "e", [URIRef("http://ex.org/e")]).split()[4:6]
+    ['VALUES', '(?e)']
+    """
     toks = list(tokens(text))
     where = next((i + 1 for i, t in enumerate(toks) if t.text.upper() == "WHERE" and i + 1 < len(toks)), None)
     if where is None or toks[where].kind != "open":
-        return text
+        raise QueryError("a query to restrict needs a WHERE clause")
+    at = toks[where].end
+    return text[:at] + "\n" + fill("{values}", [variable], [(t,) for t in terms]) + text[at:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Union:
+    """A query whose WHERE clause is a UNION of groups, cut into its parts."""
+
+    text: str
+    start: int  # where the WHERE clause's braces open and close
+    end: int
+    others: list[str]  # the branches that are not member branches, as written
+    head: str  # the member branches' shared head
+    bodies: list[str]  # what each member branch adds to it
+
+    def member_group(self) -> str:
+        return "{ " + self.head + "\n    LATERAL {\n    { " + "}\n    UNION { ".join(self.bodies) + "}\n    }\n  }"
+
+    def query(self, branches: Sequence[str]) -> str:
+        return self.text[:self.start] + "\n  " + "\n  UNION ".join(branches) + "\n" + self.text[self.end:]
+
+
+def _union(text: str) -> _Union | None:
+    toks = list(tokens(text))
+    where = next((i + 1 for i, t in enumerate(toks) if t.text.upper() == "WHERE" and i + 1 < len(toks)), None)
+    if where is None or toks[where].kind != "open":
+        return None
     end = _matching(toks, where)
     branches: list[tuple[int, int]] = []
     i = where + 1
     while i < end:
         if toks[i].kind != "open":
-            return text
+            return None
         close = _matching(toks, i)
         branches.append((i, close))
         i = close + 1
         if i < end:
             if toks[i].text.upper() != "UNION":
-                return text
+                return None
             i += 1
     heads = {(open_, close): _head(toks, open_, close) for open_, close in branches}
     counts = Counter(tuple(t.text for t in toks[o + 1:o + 1 + n]) for (o, _), n in heads.items() if n)
     if not counts or counts.most_common(1)[0][1] < 2:
-        return text
+        return None
     shared = counts.most_common(1)[0][0]
     members = [(o, c) for (o, c), n in heads.items() if n == len(shared) and tuple(t.text for t in toks[o + 1:o + 1 + n]) == shared]
     others = [text[toks[o].start:toks[c].end] for o, c in branches if (o, c) not in members]
     first, n = members[0][0], len(shared)
     head = text[toks[first + 1].start:toks[first + n].end]
     bodies = [text[toks[o + 1 + n].start:toks[c].start] if o + 1 + n < c else "" for o, c in members]
-    member_group = "{ " + head + "\n    LATERAL {\n    { " + "}\n    UNION { ".join(bodies) + "}\n    }\n  }"
-    return text[:toks[where].end] + "\n  " + "\n  UNION ".join([*others, member_group]) + "\n" + text[toks[end].start:]
+    return _Union(text, toks[where].end, toks[end].start, others, head, bodies)
 
 
 def _head(toks: Sequence[Token], open_: int, close: int) -> int:

@@ -124,6 +124,16 @@ def from_ntriples(data: bytes, *, context_ref: str | Mapping[str, Any] | None = 
     >>> from_ntriples(line) == to_jsonld([triple])
     True
     """
+    return assemble([nodes_from_ntriples(data)], context_ref=context_ref)
+
+
+def nodes_from_ntriples(data: bytes) -> str:
+    """The node objects :func:`from_ntriples` writes for N-Triples, without the document around
+    them: one per line, joined by ``,`` and a line break, for :func:`assemble` ("" for none).
+
+    Raises:
+        ValueError: a line that is not a statement.
+    """
     with _no_cycle_collection():
         text = data.decode("utf-8")
         statements = _NT_LINE.findall(text)
@@ -144,7 +154,7 @@ def from_ntriples(data: bytes, *, context_ref: str | Mapping[str, Any] | None = 
                 properties[p] = [value]
             else:
                 values.append(value)
-        return _document(subjects, context_ref)
+        return _nodes(subjects)
 
 
 @contextmanager
@@ -203,23 +213,37 @@ def _id(term: Node) -> str:
 
 
 def _document(subjects: dict[str, dict[str, list[_Value]]], context_ref: str | Mapping[str, Any] | None) -> bytes:
-    """One node object per subject, sorted (IRIs, then blank nodes), each on one line, under a
-    readable head. The C JSON encoder writes all nodes in one call (with an indent, Python's
-    encoder is about four times slower): each node wrapped in a list, so that ``}], [{`` stands
-    only between nodes, unless a text holds it (then each node is written on its own)."""
-    ordered = sorted(subjects.items(), key=lambda item: (1, item[0][2:]) if item[0].startswith("_:") else (0, item[0]))
+    return assemble([_nodes(subjects)], context_ref=context_ref)
+
+
+def assemble(parts: Iterable[str], *, context_ref: str | Mapping[str, Any] | None = None) -> bytes:
+    """One document of node objects written apart (:func:`nodes_from_ntriples`), in the order
+    given, under a readable head. A subject in two parts is two node objects with the same
+    ``@id``: JSON-LD merges them when the document is expanded.
+
+    >>> doc = assemble(['{"@id": "http://ex.org/a"}', "", '{"@id": "http://ex.org/b"}'], context_ref="https://ex.org/c")
+    >>> import json; [n["@id"] for n in json.loads(doc)["@graph"]]
+    ['http://ex.org/a', 'http://ex.org/b']
+    """
     head = json.dumps({"@context": context()["@context"] if context_ref is None else context_ref}, ensure_ascii=False, indent=1)
+    body = ",\n  ".join(part for part in parts if part)
+    graph = "[\n  " + body + "\n ]" if body else "[]"
+    return "".join((head[:-2], ',\n "@graph": ', graph, "\n}\n")).encode("utf-8")
+
+
+def _nodes(subjects: dict[str, dict[str, list[_Value]]]) -> str:
+    """One node object per subject, sorted (IRIs, then blank nodes), each on one line, joined by
+    ``,`` and a line break. The C JSON encoder writes all nodes in one call (with an indent,
+    Python's encoder is about four times slower): each node wrapped in a list, so that ``}], [{``
+    stands only between nodes, unless a text holds it (then each node is written on its own)."""
+    ordered = sorted(subjects.items(), key=lambda item: (1, item[0][2:]) if item[0].startswith("_:") else (0, item[0]))
     nodes = [_node(subject, properties) for subject, properties in ordered]
     if not nodes:
-        graph = "[]"
-    else:
-        wrapped = json.dumps([[node] for node in nodes], ensure_ascii=False)
-        if wrapped.count(_BETWEEN) == len(nodes) - 1:
-            body = wrapped[2:-2].replace(_BETWEEN, "},\n  {")
-        else:
-            body = ",\n  ".join(json.dumps(node, ensure_ascii=False) for node in nodes)
-        graph = "[\n  " + body + "\n ]"
-    return "".join((head[:-2], ',\n "@graph": ', graph, "\n}\n")).encode("utf-8")
+        return ""
+    wrapped = json.dumps([[node] for node in nodes], ensure_ascii=False)
+    if wrapped.count(_BETWEEN) == len(nodes) - 1:
+        return wrapped[2:-2].replace(_BETWEEN, "},\n  {")
+    return ",\n  ".join(json.dumps(node, ensure_ascii=False) for node in nodes)
 
 
 _BETWEEN = "}], [{"

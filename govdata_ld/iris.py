@@ -105,6 +105,13 @@ class Minter:
         """The graph holding the ontology, the code lists and the provisions of the Measures."""
         return URIRef(f"{self.base}graph/vocabulary")
 
+    def rendering_graph(self, kind: str) -> URIRef:
+        """The graph keeping the members of a published city catalog rendered for its DCAT-AP
+        export (:mod:`govdata_ld.dcat_ap_view`): a cache, rebuilt from the published versions."""
+        if kind not in CITY_CATALOG_KINDS:
+            raise ValueError(f"city catalog kind must be one of {CITY_CATALOG_KINDS}, got {kind!r}")
+        return URIRef(f"{self.base}graph/rendered/{kind}")
+
     @staticmethod
     def entry_graph(entry: URIRef) -> URIRef:
         """The graph holding the current version of an entry is named by the entry's IRI."""

@@ -88,6 +88,10 @@ class GD(DefinedNamespace):
     permitsShareAttribute: URIRef
     publishedOn: URIRef
     reason: URIRef
+    renderedJsonld: URIRef
+    renderedLinks: URIRef
+    renderedNTriples: URIRef
+    renderedTurtle: URIRef
     resourceFormat: URIRef
     searchText: URIRef
     sequence: URIRef
