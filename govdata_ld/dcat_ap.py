@@ -34,10 +34,10 @@ from rdflib.namespace import DCAT, XSD
 from rdflib.term import Node
 
 from . import city_catalogs, dcat_ap_engine, dcat_ap_view, resources, store
+from .dcat_ap_engine import EXPORT_PREFIXES, RESTRICTED
 from .dcat_ap_jsonld import to_jsonld, with_inline_context
 from .errors import ExportError, InputError
 from .files import write_atomically
-from .namespaces import GD, PREFIXES
 from .validation import ValidationReport, ValidationResult, validate_document
 
 if TYPE_CHECKING:
@@ -114,11 +114,6 @@ QUERIES: dict[Profile, tuple[str, tuple[str, ...]]] = {
 }
 """The query of each profile and the city catalogs it is run on."""
 
-RESTRICTED = frozenset({
-    GD.shareAttribute, GD.shareCondition, GD.shareMode, GD.legalBasis, GD.internalContactPoint,
-    GD.sourceSystem, GD.sourceBusiness,
-})
-"""Fields that never reach the open platform (Art. 9 para 2; Art. 12 para 3)."""
 
 _SHOWN = 20
 """How many entries a failed allow-list check names."""
@@ -173,7 +168,7 @@ class _Statements:
 
     def write(self, fmt: ExportFormat, context_url: str | None) -> bytes:
         if self.scratch is not None:
-            return dcat_ap_engine.write(self.scratch, fmt.store_format, prefixes=PREFIXES | _EU_PREFIXES,
+            return dcat_ap_engine.write(self.scratch, fmt.store_format, prefixes=EXPORT_PREFIXES,
                                         context_ref=context_url, ntriples=self.ntriples)
         return serialize(self.graph or (), fmt, context_url=context_url)
 
@@ -216,7 +211,7 @@ def serialize(
     fmt = ExportFormat.from_name(format)
     if fmt is ExportFormat.JSONLD:
         return to_jsonld(triples, context_ref=context_url)
-    return store.serialize(((s, p, o, None) for s, p, o in triples), fmt.store_format, PREFIXES | _EU_PREFIXES)
+    return store.serialize(((s, p, o, None) for s, p, o in triples), fmt.store_format, EXPORT_PREFIXES)
 
 
 def check_export(
@@ -303,12 +298,12 @@ def _from_renderings(
     ``check``. None where the view does not serve: another profile, store or format."""
     if Profile.from_name(profile) is not Profile.OPEN:
         return None
-    data = dcat_ap_view.export(catalog, fmt.store_format, restricted=RESTRICTED, context_ref=context_url)
+    data = dcat_ap_view.export(catalog, fmt.store_format, context_ref=context_url)
     if data is None or not check:
         return data
     expected = None
     if fmt is not ExportFormat.NTRIPLES:
-        ntriples = dcat_ap_view.export(catalog, "nt", restricted=RESTRICTED) or b""
+        ntriples = dcat_ap_view.export(catalog, "nt") or b""
         expected = [q[:3] for q in store.parse(ntriples, "nt", source=source)]
     check_export(catalog, data, fmt, profile=Profile.OPEN, expected=expected, source=source)
     return data
@@ -450,15 +445,6 @@ def _leaks(catalog: Catalog, statements: set[Triple]) -> list[str]:
     return problems
 
 
-_EU_PREFIXES = {
-    "euaccess": "http://publications.europa.eu/resource/authority/access-right/",
-    "eufile": "http://publications.europa.eu/resource/authority/file-type/",
-    "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
-    "eulang": "http://publications.europa.eu/resource/authority/language/",
-    "eutheme": "http://publications.europa.eu/resource/authority/data-theme/",
-    "hydra": str(HYDRA),
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-}
 
 
 OPEN_PLATFORM_FILES = {"open-catalog.dcat-ap.ttl": ExportFormat.TURTLE, "open-catalog.dcat-ap.jsonld": ExportFormat.JSONLD}

@@ -37,6 +37,7 @@ from rdflib.term import Node
 
 from . import queries, store
 from .errors import QueryError
+from .namespaces import GD, PREFIXES
 from .dcat_ap_jsonld import from_ntriples
 from .sparql_rewrite import Token, _matching, tokens
 from .sparql_values import fill
@@ -44,6 +45,21 @@ from .sparql_values import fill
 if TYPE_CHECKING:
     from .catalog import Catalog
 
+RESTRICTED = frozenset({
+    GD.shareAttribute, GD.shareCondition, GD.shareMode, GD.legalBasis, GD.internalContactPoint,
+    GD.sourceSystem, GD.sourceBusiness,
+})
+"""Fields that never reach the open platform (Art. 9 para 2; Art. 12 para 3)."""
+EXPORT_PREFIXES = PREFIXES | {
+    "euaccess": "http://publications.europa.eu/resource/authority/access-right/",
+    "eufile": "http://publications.europa.eu/resource/authority/file-type/",
+    "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
+    "eulang": "http://publications.europa.eu/resource/authority/language/",
+    "eutheme": "http://publications.europa.eu/resource/authority/data-theme/",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+}
+"""The prefixes a Turtle export is written with: ours and the EU authority tables'."""
 _RESTRICTED = "SELECT DISTINCT ?s ?p WHERE { {values} ?s ?p ?o }"
 _INTERNAL = (  # one pass over the statements: a subject or object IRI ending in /internal-contact
     "SELECT ?s ?o WHERE { ?s ?p ?o "

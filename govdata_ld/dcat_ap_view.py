@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from . import dcat_ap_engine, queries, resources, store
+from .dcat_ap_engine import EXPORT_PREFIXES, RESTRICTED
 from .dcat_ap_jsonld import CONTEXT, assemble, nodes_from_ntriples
 from .errors import ExportError
 from .namespaces import GD
@@ -82,7 +83,7 @@ class _Rendering:
     links: str
 
 
-def export(catalog: Catalog, format: str, *, restricted: Collection[Node], context_ref: str | None = None) -> bytes | None:
+def export(catalog: Catalog, format: str, *, context_ref: str | None = None) -> bytes | None:
     """The open export in ``format`` joined from the members' renderings (rendering those that
     have none); None when the catalog is not on the embedded store, the format is not kept
     (:data:`FORMATS`) or the open catalog was never published.
@@ -102,7 +103,7 @@ def export(catalog: Catalog, format: str, *, restricted: Collection[Node], conte
             return None
         members = _members(backend, iri)
         renderings = _renderings(catalog, backend, members, format)
-        part = _catalog_part(catalog, backend, iri, members, renderings, restricted=restricted)
+        part = _catalog_part(catalog, backend, iri, members, renderings)
         if _head_version(backend, iri) == before:  # no publication in between: one state read
             texts = {e: renderings[e].texts[format] for e in members}
             return _assemble(catalog, backend, format, part, members, texts, context_ref)
@@ -167,7 +168,7 @@ def _key(catalog: Catalog) -> str:
 
 @cache
 def _digest(vocabulary: str, iri: str) -> str:
-    parts = [_member_query(), queries.named(RELATIONS).text, resources.jsonld_context(CONTEXT), repr(sorted(_prefixes().items())),
+    parts = [_member_query(), queries.named(RELATIONS).text, resources.jsonld_context(CONTEXT), repr(sorted(EXPORT_PREFIXES.items())),
              vocabulary, iri]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
@@ -183,13 +184,6 @@ def _split() -> tuple[str, str]:
     if parts is None:
         raise ExportError(f"queries/{QUERY}.rq has no member branches to render apart")
     return parts
-
-
-@cache
-def _prefixes() -> dict[str, str]:
-    from .dcat_ap import _EU_PREFIXES  # noqa: PLC0415 - dcat_ap imports this module
-    from .namespaces import PREFIXES  # noqa: PLC0415
-    return dict(PREFIXES | _EU_PREFIXES)
 
 
 def _render(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str, str]) -> dict[str, _Rendering]:
@@ -259,7 +253,7 @@ def _render_chunk(catalog: Catalog, backend: store.EmbeddedStore, chunk: Mapping
         nt = ox.serialize(bodies[entry], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         link_text = ox.serialize(links[entry], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         problems += _problems(catalog, entry, bodies[entry], links[entry], nt + link_text)
-        turtle = ox.serialize(bodies[entry], format=ox.RdfFormat.TURTLE, prefixes=_prefixes()).decode("utf-8")
+        turtle = ox.serialize(bodies[entry], format=ox.RdfFormat.TURTLE, prefixes=EXPORT_PREFIXES).decode("utf-8")
         rendered[entry] = _Rendering(
             {"nt": nt, "turtle": _without_prefixes(turtle), "json-ld": nodes_from_ntriples(nt.encode("utf-8"))},
             link_text + "".join(sorted(candidates.get(entry, ()))),
@@ -278,7 +272,6 @@ def _owner(term: object, space: str) -> str | None:
 
 def _problems(catalog: Catalog, entry: str, body: list[ox.Triple], links: list[ox.Triple], nt: str) -> list[str]:
     """What a rendering must not hold (Art. 9 para 2, Art. 12 para 3), fail closed."""
-    from .dcat_ap import RESTRICTED  # noqa: PLC0415 - dcat_ap imports this module
     restricted = {str(p) for p in RESTRICTED}
     problems = [f"restricted field {t.predicate.value} of {t.subject}" for t in (*body, *links) if t.predicate.value in restricted]
     problems += [f"internal contact point in {t}" for t in (*body, *links)
@@ -333,7 +326,6 @@ class _CatalogPart:
 
 def _catalog_part(
     catalog: Catalog, backend: store.EmbeddedStore, iri: URIRef, members: Mapping[str, str], renderings: Mapping[str, _Rendering],
-    *, restricted: Collection[Node],
 ) -> _CatalogPart:
     """The catalog branches' statements plus the members' links (relations only to members),
     each once, in a memory store, checked by the open export's allow-list."""
@@ -351,7 +343,7 @@ def _catalog_part(
     if lines:
         scratch.load_default("\n".join(sorted(lines)).encode("utf-8") + b"\n", "nt", source="renderings")
     nt = scratch.dump_default("nt")
-    problems = dcat_ap_engine.leaks(catalog, scratch, restricted=restricted, members_of=iri, ntriples=nt)
+    problems = dcat_ap_engine.leaks(catalog, scratch, restricted=RESTRICTED, members_of=iri, ntriples=nt)
     if problems:
         raise ExportError(f"the export failed its allow-list check ({len(problems)} problem(s)); nothing was written",
                           problems=tuple(problems))
@@ -367,8 +359,8 @@ def _assemble(
         return part.nt + "".join(ordered).encode("utf-8")
     if format == "json-ld":
         return assemble(_json_nodes(catalog, backend, part, members, texts), context_ref=context_ref)
-    head = "".join(f"@prefix {name}: <{namespace}> .\n" for name, namespace in sorted(_prefixes().items()))
-    body = _without_prefixes(part.scratch.dump_default("turtle", prefixes=_prefixes()).decode("utf-8"))
+    head = "".join(f"@prefix {name}: <{namespace}> .\n" for name, namespace in sorted(EXPORT_PREFIXES.items()))
+    body = _without_prefixes(part.scratch.dump_default("turtle", prefixes=EXPORT_PREFIXES).decode("utf-8"))
     return (head + body + "".join(ordered)).encode("utf-8")
 
 

@@ -16,7 +16,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
 from govdata_ld import Catalog, Settings, dcat_ap_engine, dcat_ap_view
-from govdata_ld.dcat_ap import RESTRICTED, export_dcat_ap, write_dcat_ap
+from govdata_ld.dcat_ap import export_dcat_ap, write_dcat_ap
 from govdata_ld.dcat_ap_jsonld import with_inline_context
 from govdata_ld.errors import ExportError
 from govdata_ld.namespaces import GD
@@ -62,9 +62,9 @@ def test_the_rendered_export_holds_what_the_whole_query_constructs_in_every_kept
     expected = by_query(catalog)
     assert (a, DCTERMS.relation, b) in expected
     for fmt in FORMATS:
-        data = dcat_ap_view.export(catalog, fmt, restricted=RESTRICTED)
+        data = dcat_ap_view.export(catalog, fmt)
         assert data is not None and statements(data, fmt) == expected, fmt
-    assert dcat_ap_view.export(catalog, "xml", restricted=RESTRICTED) is None  # RDF/XML: the query path
+    assert dcat_ap_view.export(catalog, "xml") is None  # RDF/XML: the query path
 
 
 def test_a_member_is_rendered_once_per_published_version_and_its_earlier_rendering_dropped(
@@ -143,7 +143,7 @@ def test_an_export_that_keeps_meeting_a_new_publication_gives_up_rather_than_mix
     versions = iter(range(100))
     monkeypatch.setattr(dcat_ap_view, "_head_version", lambda *args: str(next(versions)))
     with pytest.raises(ExportError, match="published 3 times while it was being exported"):
-        dcat_ap_view.export(catalog, "nt", restricted=RESTRICTED)
+        dcat_ap_view.export(catalog, "nt")
 
 
 def test_renderings_stay_out_of_every_other_export(related: tuple[Catalog, dict[URIRef, str], URIRef, URIRef, URIRef]) -> None:
