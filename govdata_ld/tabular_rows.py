@@ -53,14 +53,49 @@ class Located:
     text: str
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """The recognised columns of one sheet, shared by its rows: (position in the row, column,
+    letter, header) in sheet order, and the index of each field among them."""
+
+    cells: tuple[tuple[int, Column, str, str], ...]
+    by_field: dict[str, int]
+    xml: bool = False
+    """Whether the cells come from XML (a workbook), which cannot carry a control character."""
+
+    @classmethod
+    def of(cls, cells: Iterable[tuple[int, Column, str, str]], *, xml: bool = False) -> Layout:
+        cells = tuple(cells)
+        return cls(cells, {column.field: k for k, (_, column, _, _) in enumerate(cells)}, xml)
+
+
+@dataclass(slots=True)
 class SheetRow:
-    """One data row of a sheet: its place and its cells (only recognised columns)."""
+    """One data row of a sheet: its place, its layout and the text of every cell (by position).
+
+    Only the cells of recognised columns are read; a cell is located (:class:`Located`) only
+    when a problem names it (a sheet of 100,000 rows would otherwise build millions of them).
+    """
 
     source: str
     sheet: str
     row: int
-    cells: list[Located]
+    layout: Layout
+    texts: list[str]
+
+    @property
+    def cells(self) -> list[Located]:
+        """The cells of the recognised columns, located, in sheet order."""
+        return [self._located(k) for k in range(len(self.layout.cells))]
+
+    def cell(self, field_name: str) -> Located | None:
+        """The cell of a field, or None when the sheet has no column for it."""
+        index = self.layout.by_field.get(field_name)
+        return None if index is None else self._located(index)
+
+    def _located(self, index: int) -> Located:
+        position, column, letter, header = self.layout.cells[index]
+        return Located(column, letter, header, self.texts[position] if position < len(self.texts) else "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,11 +141,24 @@ class RowReader:
 
     def value(self, cell: Located) -> tuple[Any, str | None, tuple[str, ...]]:
         """Read one non-empty cell: (value, problem message or None, allowed values)."""
-        column, text = cell.column, cell.text
+        return self.value_of(cell.column, cell.text)
+
+    def clean(self, texts: list[str], *, xml: bool = False) -> bool:
+        """Whether no text of a row is too long or holds a control character (then its cells
+        need not be checked one by one). Text read from XML holds none: XML 1.0 refuses them raw
+        and as references (§2.2 Char, §4.1 WFC: Legal Character), and the workbook reader's
+        parser refuses the part."""
+        if texts and len(max(texts, key=len)) > self.limits.max_literal_chars:
+            return False
+        return xml or input_gate.FORBIDDEN_CHAR.search("\n".join(texts)) is None
+
+    def value_of(self, column: Column, text: str, *, checked: bool = False) -> tuple[Any, str | None, tuple[str, ...]]:
+        """Read one non-empty cell of a column (``checked``: its row is :meth:`clean`)."""
         kind = column.cell
-        refused = input_gate.literal_problem(text, self.limits)  # too long, or a control character
-        if refused is not None:
-            return None, refused[1], ()
+        if not checked:
+            refused = input_gate.literal_problem(text, self.limits)  # too long, or a control character
+            if refused is not None:
+                return None, refused[1], ()
         if kind in (Cell.TEXT, Cell.NOTE):
             return text, None, ()
         if kind is Cell.CONCEPT or kind is Cell.USCC:
@@ -262,38 +310,45 @@ def convert(
 def _read_row(reader: RowReader, row: SheetRow, columns: tuple[Column, ...]) -> tuple[dict[str, Any], list[CellProblem]]:
     values: dict[str, Any] = {}
     problems: list[CellProblem] = []
-    given = {c.column.field: c for c in row.cells}
-    for cell in row.cells:
-        if not cell.text:
+    texts = row.texts
+    size = len(texts)
+    checked = reader.clean(texts, xml=row.layout.xml)
+    empty: set[str] = set()
+    for position, column, letter, header in row.layout.cells:
+        text = texts[position] if position < size else ""
+        if not text:
+            if column.required:
+                empty.add(column.field)
             continue
-        value, message, allowed = reader.value(cell)
+        value, message, allowed = reader.value_of(column, text, checked=checked)
         if message is not None:
-            problems.append(_problem(row, cell, message, allowed=allowed))
-        elif cell.column.cell is not Cell.NOTE:
-            values[cell.column.field] = value
-    for column in columns:
+            problems.append(_problem(row, Located(column, letter, header, text), message, allowed=allowed))
+        elif column.cell is not Cell.NOTE:
+            values[column.field] = value
+    for column in columns if empty else ():
         # A required column missing from the header is reported once, for the sheet.
-        if column.required and column.cell is not Cell.ITEMS and column.field in given and not given[column.field].text:
-            problems.append(_problem(row, given[column.field], "required cell is empty"))
+        if column.field in empty and column.cell is not Cell.ITEMS:
+            problems.append(_problem(row, row.cell(column.field), "required cell is empty"))  # type: ignore[arg-type]
     return values, problems
 
 
 def _assemble(row: SheetRow, values: dict[str, Any], problems: list[CellProblem], sheet_items: list[DataItem]) -> None:
     """Data items from the cell or the items sheet; nested contact points and coverage."""
-    given = {c.column.field: c for c in row.cells}
-    items_cell = given.get("items") or Located(next(c for c in COLUMNS if c.field == "items"), "", "信息项", "")
+    items_cell = row.cell("items") or Located(next(c for c in COLUMNS if c.field == "items"), "", "信息项", "")
     if "items" in values and sheet_items:
         problems.append(_problem(row, items_cell, "data items given both in this cell and in the data-items sheet"))
     elif "items" not in values and not sheet_items and not any(p.column == items_cell.letter and items_cell.letter for p in problems):
         problems.append(_problem(row, items_cell, "required: at least one data item, in this cell or the data-items sheet"))
     elif sheet_items:
         values["items"] = tuple(sheet_items)
+    if not any("." in k for k in values):
+        return
     for prefix, cls in (("contact", ContactPoint), ("internal_contact", ContactPoint), ("temporal", Period)):
         parts = {k.split(".", 1)[1]: values.pop(k) for k in list(values) if k.startswith(prefix + ".")}
         if not parts:
             continue
         if cls is ContactPoint and "name" not in parts:
-            cell = given.get(f"{prefix}.name") or Located(next(c for c in COLUMNS if c.field == f"{prefix}.name"), "", "", "")
+            cell = row.cell(f"{prefix}.name") or Located(next(c for c in COLUMNS if c.field == f"{prefix}.name"), "", "", "")
             problems.append(_problem(row, cell, "a contact e-mail or telephone needs the contact's name"))
             continue
         values[prefix] = cls(**parts)
@@ -307,7 +362,7 @@ def _entry(values: dict[str, Any]) -> Entry:
 
 
 def _cell(row: SheetRow, field_name: str) -> Located:
-    return next(c for c in row.cells if c.column.field == field_name)
+    return row.cell(field_name)  # type: ignore[return-value]
 
 
 def _problem(row: SheetRow, cell: Located, message: str, *, allowed: tuple[str, ...] = (), provision: str = "") -> CellProblem:

@@ -291,13 +291,15 @@ _PLAIN_CELL_TEXT = (
     r'(?:/>|>(?:(<v>)([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
 )
 _PLAIN_CELL = re.compile(_PLAIN_CELL_TEXT)
-_PLAIN_CELL_B = re.compile(_PLAIN_CELL_TEXT.encode())
+# The first pass only counts matches: the same expressions without groups (no tuple per cell).
+_PLAIN_CELL_B = re.compile(re.sub(r"\((?!\?)", "(?:", _PLAIN_CELL_TEXT).encode())
 _PLAIN_STRING_TEXT = r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
 _PLAIN_STRING = re.compile(_PLAIN_STRING_TEXT)
-_PLAIN_STRING_B = re.compile(_PLAIN_STRING_TEXT.encode())
+_PLAIN_STRING_B = re.compile(re.sub(r"\((?!\?)", "(?:", _PLAIN_STRING_TEXT).encode())
 _ROW_START = re.compile(r"<row\b([^>]*?)(/?)>")
 # A ">" inside an attribute value would end a row's start tag early for the expressions.
 _QUOTED_GT = re.compile(rb"""=\s*(?:"[^"<]*>|'[^'<]*>)""")
+_ROW_NUMBER_FIRST = re.compile(r'\s+r="([0-9]*)"')
 _ATTRIBUTE = re.compile(r"""([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # A comment, CDATA or processing instruction could hide or fake a row; a prefixed element named
 # like a cell part could be one the expressions do not see. Other prefixed elements (extLst) are fine.
@@ -379,7 +381,9 @@ def _plain_rows(archive: zipfile.ZipFile, path: Path, part: str, strings: list[s
         for start in _ROW_START.finditer(text):
             attributes, closed = start.groups()
             body = "" if closed else text[start.end():text.find("</row>", start.end())]
-            given = next((a[1] or a[2] for a in _ATTRIBUTE.findall(attributes) if a[0] == "r"), "")
+            first = _ROW_NUMBER_FIRST.match(attributes)  # where Excel, WPS and openpyxl write it
+            given = first.group(1) if first else next(
+                (a[1] or a[2] for a in _ATTRIBUTE.findall(attributes) if a[0] == "r"), "")
             number = int(given or last + 1)
             last = number
             values: list[Any] = []
@@ -392,7 +396,10 @@ def _plain_rows(archive: zipfile.ZipFile, path: Path, part: str, strings: list[s
                                      source=str(path), code="input.too-large", sheet=part, row=number)
                 while len(values) < position:
                     values.append(None)
-                if kind == "inlineStr":
+                if kind == "s" and v_open:
+                    index = int(v)
+                    values.append(strings[index] if 0 <= index < len(strings) else None)
+                elif kind == "inlineStr":
                     values.append(_xml_text(inline) if is_open else None)
                 elif not v_open:
                     values.append(None)
