@@ -171,8 +171,11 @@ def lateral(text: str) -> str:
 
 def split(text: str) -> tuple[str, str] | None:
     """The query cut in two by its branches (see :func:`lateral`): the catalog-level branches
-    alone, and the per-member branches alone joined ``LATERAL`` to their shared head; together
-    they answer what the whole query answers. None when the query has no such shape.
+    alone, and the per-member branches alone joined ``LATERAL`` to their shared head, with a
+    ``{values}`` mark (:func:`govdata_ld.sparql_values.fill`) before the head, inside its group,
+    where a ``VALUES`` block restricts the members before the head is matched (a block outside the
+    group would be joined with the group's answer for every member); together they answer what the
+    whole query answers. None when the query has no such shape.
 
     >>> q = ("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?catalog { ?catalog ?x ?entry } "
     ...      "GRAPH ?g { ?entry ?y ?z } BIND(?entry AS ?s) } UNION { GRAPH ?catalog { ?catalog ?x ?entry } "
@@ -183,7 +186,7 @@ def split(text: str) -> tuple[str, str] | None:
     union = _union(text)
     if union is None or not union.others:
         return None
-    return union.query(union.others), union.query([union.member_group()])
+    return union.query(union.others), union.query([union.member_group(lead="{values}\n    ")])
 
 
 def restricted(text: str, variable: str, terms: Collection[Node]) -> str:
@@ -212,8 +215,8 @@ class _Union:
     head: str  # the member branches' shared head
     bodies: list[str]  # what each member branch adds to it
 
-    def member_group(self) -> str:
-        return "{ " + self.head + "\n    LATERAL {\n    { " + "}\n    UNION { ".join(self.bodies) + "}\n    }\n  }"
+    def member_group(self, lead: str = "") -> str:
+        return "{ " + lead + self.head + "\n    LATERAL {\n    { " + "}\n    UNION { ".join(self.bodies) + "}\n    }\n  }"
 
     def query(self, branches: Sequence[str]) -> str:
         return self.text[:self.start] + "\n  " + "\n  UNION ".join(branches) + "\n" + self.text[self.end:]
