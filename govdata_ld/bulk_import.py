@@ -108,11 +108,25 @@ def nquads(entries: Sequence[Entry], minter: Minter) -> Iterator[str]:
         yield from writer.entry(entry)
 
 
-class _Writer:
-    """N-Quads of entries; each distinct non-text value is converted through the mapping once."""
+def ntriples(entries: Sequence[Entry], minter: Minter) -> Iterator[str]:
+    """The N-Triples lines of entries: the triples of :func:`govdata_ld.mapping.to_triples`
+    (an entry's duplicate statements once), entry after entry.
 
-    def __init__(self, minter: Minter) -> None:
+    Raises:
+        InputError, ClassificationError: as :func:`govdata_ld.mapping.to_triples`.
+    """
+    writer = _Writer(minter, graphs=False)
+    for entry in entries:
+        yield from writer.entry(entry)
+
+
+class _Writer:
+    """N-Quads (or N-Triples) of entries; each distinct non-text value is converted through the
+    mapping once."""
+
+    def __init__(self, minter: Minter, *, graphs: bool = True) -> None:
         self.minter = minter
+        self.graphs = graphs
         self.limits = input_gate.limits()
         self.terms: dict[tuple[int, Any], str] = {}
         self.catalogs: dict[tuple[Any, ...], list[str]] = {}
@@ -127,7 +141,7 @@ class _Writer:
         subject_iri = self.minter.entry(entry.code)
         check_classified(entry)
         subject = _iri(subject_iri)
-        tail = f" {subject} .\n"
+        tail = f" {subject} .\n" if self.graphs else " .\n"
         lines: list[str] = []
         self._describe(entry, subject_iri, subject, tail, lines)
         key = (entry.provider, entry.share, entry.open)
@@ -135,7 +149,8 @@ class _Writer:
         if catalogs is None:
             catalogs = self.catalogs[key] = [_iri(c) for c in memberships(entry, self.minter)]
         lines += [catalog + self.dataset + subject + tail for catalog in catalogs]
-        lines.append(subject + self.version + tail)
+        if self.graphs:
+            lines.append(subject + self.version + tail)
         return lines
 
     def _describe(self, record: Any, subject_iri: URIRef, subject: str, tail: str, lines: list[str]) -> None:

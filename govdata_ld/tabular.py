@@ -37,7 +37,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[impo
 from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from rdflib import Graph
 
-from . import bulk_import, input_gate
+from . import bulk_import, input_gate, store
 from .errors import CellProblem, InputError, SheetError
 from .graphs import WriteSummary
 from .iris import Minter
@@ -198,6 +198,23 @@ def to_graph(entries: Iterable[Entry], *, settings: Settings | None = None) -> G
         for triple in to_triples(entry, minter):
             graph.add(triple)
     return graph
+
+
+def to_turtle(entries: Sequence[Entry], *, settings: Settings | None = None) -> bytes:
+    """The triples of :func:`to_graph` as Turtle, written by the embedded engine from N-Triples
+    (:func:`govdata_ld.bulk_import.ntriples`), in batches: rdflib's Turtle serializer takes time
+    quadratic in the entries (it looks up a prefix for each new IRI among all it has seen:
+    ``benchmarks/sheets.py``).
+
+    >>> to_turtle([])
+    b''
+    """
+    minter = Minter((settings or Settings.load()).base_iri)
+    scratch = store.EmbeddedStore()
+    for start in range(0, len(entries), bulk_import.BATCH_ENTRIES):
+        text = "".join(bulk_import.ntriples(entries[start:start + bulk_import.BATCH_ENTRIES], minter))
+        scratch.load_default(text.encode("utf-8"), "nt", source="entries")
+    return scratch.dump_default("turtle", prefixes=PREFIXES)
 
 
 def write_template(path: str | Path, *, format: str = "xlsx", settings: Settings | None = None) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from govdata_ld import Catalog, Settings, bulk_import, import_sheets, read_sheets, store
 from govdata_ld.codes import (
@@ -39,7 +39,7 @@ from govdata_ld.errors import InputError, StoreError
 from govdata_ld.identifiers import complete_uscc
 from govdata_ld.iris import Minter
 from govdata_ld.records import ContactPoint, DataItem, Distribution, Entry, Period
-from govdata_ld.tabular import write_entries
+from govdata_ld.tabular import to_graph, to_turtle, write_entries
 
 SETTINGS = Settings()
 PROVIDERS = [complete_uscc(f"11520100MB{i:07d}") for i in range(3)]
@@ -292,3 +292,10 @@ def test_an_unfinished_import_is_rolled_back_on_the_next_open(tmp_path: Path, sm
 
 def test_the_imports_graph_is_under_the_base_iri() -> None:
     assert bulk_import.imports_graph(Minter(SETTINGS.base_iri)) == URIRef(f"{SETTINGS.base_iri}graph/imports")
+
+
+def test_to_turtle_writes_the_triples_of_to_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_import, "BATCH_ENTRIES", 2)
+    batch = [sample(n) for n in range(5)]
+    written = Graph().parse(data=to_turtle(batch, settings=SETTINGS).decode("utf-8"), format="turtle")
+    assert set(written) == set(to_graph(batch, settings=SETTINGS))
