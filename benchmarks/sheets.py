@@ -38,6 +38,7 @@ import os
 import pickle
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -145,7 +146,9 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
         _in_child(lambda: write_entries(sheet_entries(rows), sheet, format="xlsx", settings=settings))
         batches = _in_child(lambda: _write_nquads(sheet, settings, Path(folder)))[2]
         triples = sum(count for _, count in batches)  # type: ignore[union-attr]
-        counter = iter(range(10**6))
+
+        def fresh(name: str) -> Path:  # in the forked child: a counter there would not advance here
+            return Path(folder) / f"{name}-{os.getpid()}"
 
         def parse() -> None:
             import openpyxl
@@ -180,7 +183,7 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
             return time.perf_counter() - start  # the records are not the baseline's work
 
         def import_disk() -> int:
-            with gd.Catalog.open(Path(folder) / f"store-{next(counter)}", settings=settings) as catalog:
+            with gd.Catalog.open(fresh("store"), settings=settings) as catalog:
                 summary = gd.import_sheets(catalog, sheet).summary
             return summary.triples  # type: ignore[union-attr]
 
@@ -193,7 +196,7 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
 
             from govdata_ld.cli import cli
 
-            out = Path(folder) / f"out-{next(counter)}.ttl"
+            out = fresh("out")
             result = CliRunner().invoke(cli, ["import", str(sheet), "-o", str(out)])
             if result.exit_code != 0:
                 raise RuntimeError(result.output)
@@ -204,7 +207,7 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
         def turtle_library() -> int:
             from govdata_ld.tabular import to_turtle
 
-            out = Path(folder) / f"out-{next(counter)}.ttl"
+            out = fresh("out")
             out.write_bytes(to_turtle(gd.read_sheets(sheet, settings=settings).entries, settings=settings))
             size = out.stat().st_size
             out.unlink()
@@ -213,7 +216,7 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
         def floor() -> None:
             from govdata_ld import store as embedded
 
-            backend = embedded.EmbeddedStore(Path(folder) / f"floor-{next(counter)}")
+            backend = embedded.EmbeddedStore(fresh("floor"))
             for path, _ in batches:  # type: ignore[union-attr]
                 backend.bulk_load_nquads(Path(path).read_bytes())
             backend.close()
@@ -230,6 +233,8 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
             for _ in range(runs):
                 loads.append(os.getloadavg()[0])
                 seconds, peak, returned = _in_child(function)
+                for made in [p for kind in ("store", "floor", "out") for p in Path(folder).glob(f"{kind}-*")]:
+                    shutil.rmtree(made) if made.is_dir() else made.unlink()
                 loads.append(os.getloadavg()[0])
                 times.append(returned if key == "rdflib" else seconds)
                 peaks.append(peak)

@@ -244,10 +244,10 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
               f"{_iri(activity)} {_iri(PROV.startedAtTime)} {_nt(started)}{tail}"]
     intent += [head + _iri(name) + tail for name, _ in pairs]
     backend.load_nquads("".join(intent).encode("utf-8"))
-    backend.flush()  # the intent is on disk before any entry is
     names = [name for name, _ in pairs]
     written = 0
     try:
+        backend.flush()  # the intent is on disk before any entry is
         writer = _Writer(minter)
         # The engine loads a batch without the GIL while the next one is converted: at most two
         # batches are held; leaving the block waits for the load in flight (before any rollback).
@@ -258,7 +258,10 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
                 for _, entry in pairs[start:start + BATCH_ENTRIES]:
                     lines += writer.entry(entry)
                 written += len(lines)
-                data = "".join(lines).encode("utf-8")
+                try:
+                    data = "".join(lines).encode("utf-8")
+                except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 (put's store refuses it too)
+                    raise StoreError(f"insert failed, nothing was written: {exc}") from exc
                 del lines
                 if loading is not None:
                     loading.result()
