@@ -104,6 +104,7 @@ def open_catalog(size: int, folder: Path) -> Catalog:
             engine.extend(quads)
             quads = []
     engine.extend(quads)
+    catalog._store.update(city_catalogs.recount(catalog, "open"))  # noqa: SLF001 - the member counts a publication records
     return catalog
 
 
@@ -200,6 +201,7 @@ def main() -> int:
         rows.append(("baseline: its allow-list check", "", check_s, ""))
         graph = rdflib_graph(catalog) if args.rdflib_runs else None
         scratch = None
+        catalog._store.update(f"DROP SILENT GRAPH <{catalog.minter.rendering_graph('open')}>")  # noqa: SLF001 - a kept set-up's too
         start = time.perf_counter()
         rendered = dcat_ap_view.render(catalog)
         rows.append(("rendering every member (once per published version; the first export does it)",

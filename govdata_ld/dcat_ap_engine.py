@@ -131,16 +131,18 @@ def restricted_query(restricted: Collection[Node]) -> str:
 
 def leaks(
     catalog: Catalog, scratch: store.EmbeddedStore, *, restricted: Collection[Node], members_of: URIRef, ntriples: bytes,
+    members: Collection[URIRef] | None = None,
 ) -> list[str]:
     """What an open export must not hold, found by queries on its memory store: restricted
     fields, internal contact points, datasets that are not members of the published catalog
     ``members_of``, and any IRI of an entry that is not a member (itself or a node under its IRI,
     read from the statements' N-Triples ``ntriples``): the same checks as the generic path's, on
-    the statements about to be written."""
+    the statements about to be written. ``members``: the catalog's members, when already read."""
     problems = [f"restricted field {p} of {s}" for s, p in scratch.select(restricted_query(restricted), {}).rows[:_SHOWN]]
     problems += [f"internal contact point {s if str(s).endswith('/internal-contact') else o}"
                  for s, o in scratch.select(_INTERNAL, {}).rows]
-    members = set(catalog._store.select(_MEMBERS, {"catalog": members_of}).column("entry"))  # noqa: SLF001
+    if members is None:
+        members = set(catalog._store.select(_MEMBERS, {"catalog": members_of}).column("entry"))  # noqa: SLF001
     strangers = [s for (s,) in scratch.select(_DATASETS, {}).rows if s not in members]
     problems += [f"dataset {s} is not in the published open catalog" for s in strangers[:_SHOWN]]
     others = sorted((e for e in entries_named(ntriples, catalog.minter.entry_space) if e not in members), key=str)

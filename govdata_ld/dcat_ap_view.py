@@ -32,6 +32,7 @@ entry), and the assembled catalog part is checked as every open export is
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -64,14 +65,15 @@ CHUNK = 500
 """Members rendered per run of the member query. pyoxigraph joins a large ``VALUES`` block far
 slower: at 100,000 entries one block of 2,000 members took 24.5 s, four blocks of 500 took 3.0 s."""
 
-_TEXT = {"nt": str(GD.renderedNTriples), "turtle": str(GD.renderedTurtle), "json-ld": str(GD.renderedJsonld),
-         "links": str(GD.renderedLinks)}
+_TEXT = {"nt": str(GD.renderedNTriples), "turtle": str(GD.renderedTurtle), "json-ld": str(GD.renderedJsonld)}
+"""The predicate of each format's text. A text starts with the member's links, so that one
+scan reads both: ``{length of the links}\\n{links}{the member's own statements}``."""
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DATASET = "http://www.w3.org/ns/dcat#Dataset"
 _VERSION = ox.NamedNode("http://www.w3.org/ns/dcat#version")
 _RELATION = "http://purl.org/dc/terms/relation"
-_MEMBERS = ("SELECT ?catalog ?entry ?version WHERE { GRAPH ?catalog { ?catalog <http://www.w3.org/ns/dcat#dataset> ?entry . "
-            "?entry <http://www.w3.org/ns/dcat#version> ?version } }")
+_LAYOUT = "2"
+"""The layout of a rendering's text (part of its key: a new layout renders every member again)."""
 _ATTEMPTS = 3
 _SHOWN = 20
 """How many problems a refused rendering lists."""
@@ -119,15 +121,17 @@ def render(catalog: Catalog) -> int:
     if not isinstance(backend, store.EmbeddedStore):
         return 0
     members = _members(backend, catalog.minter.city_catalog(KIND))
-    missing = set(members) - set(_read(catalog, backend, members, "links"))
+    missing = set(members) - set(_read(catalog, backend, members, "nt"))
     _render(catalog, backend, {e: members[e] for e in missing})
     return len(missing)
 
 
 def _members(backend: store.EmbeddedStore, iri: URIRef) -> dict[str, str]:
-    """Entry IRI -> published version of every member, read in one query (one state)."""
-    rows = backend._store.query(_MEMBERS, substitutions={ox.Variable("catalog"): ox.NamedNode(iri)})  # noqa: SLF001
-    return {row[1].value: row[2].value for row in rows}  # type: ignore[union-attr, index]
+    """Entry IRI -> published version of every member: what holds a ``dcat:version`` in the
+    published graph (the members' index and the catalog's own head), read in one scan."""
+    node = ox.NamedNode(iri)
+    return {q.subject.value: q.object.value for q in backend._store.quads_for_pattern(None, _VERSION, None, node)  # noqa: SLF001
+            if q.subject != node}
 
 
 def _head_version(backend: store.EmbeddedStore, iri: URIRef) -> str | None:
@@ -138,25 +142,35 @@ def _head_version(backend: store.EmbeddedStore, iri: URIRef) -> str | None:
 
 def _renderings(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str, str], format: str) -> dict[str, _Rendering]:
     """Every member's rendering in ``format`` with its links, rendering those missing."""
-    texts = _read(catalog, backend, members, format)
-    links = _read(catalog, backend, members, "links")
-    ready = {e: _Rendering({format: texts[e]}, links[e]) for e in members if e in texts and e in links}
+    ready = _read(catalog, backend, members, format)
     missing = {e: v for e, v in members.items() if e not in ready}
     ready.update(_render(catalog, backend, missing))
     return ready
 
 
-def _read(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str, str], kind: str) -> dict[str, str]:
-    """The stored text of one kind of each member's current rendering (by its name)."""
+def _read(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str, str], format: str) -> dict[str, _Rendering]:
+    """Each member's current rendering in one format, with its links (one scan)."""
     graph = ox.NamedNode(catalog.minter.rendering_graph(KIND))
-    predicate = ox.NamedNode(_TEXT[kind])
+    predicate = ox.NamedNode(_TEXT[format])
     wanted = {_name(catalog, e, v): e for e, v in members.items()}
     found = {}
     for quad in backend._store.quads_for_pattern(None, predicate, None, graph):  # noqa: SLF001
         entry = wanted.get(quad.subject.value)
         if entry is not None:
-            found[entry] = quad.object.value
+            links, own = _parts(quad.object.value)
+            found[entry] = _Rendering({format: own}, links)
     return found
+
+
+def _parts(text: str) -> tuple[str, str]:
+    """A kept text cut into the member's links and its own statements (see :data:`_TEXT`).
+
+    >>> _parts("3\\nabcdef")
+    ('abc', 'def')
+    """
+    cut = text.index("\n")
+    start = cut + 1 + int(text[:cut])
+    return text[cut + 1:start], text[start:]
 
 
 def _name(catalog: Catalog, entry: str, version: str) -> str:
@@ -170,8 +184,8 @@ def _key(catalog: Catalog) -> str:
 
 @cache
 def _digest(vocabulary: str, iri: str) -> str:
-    parts = [_member_query(), queries.named(RELATIONS).text, resources.jsonld_context(CONTEXT), repr(sorted(EXPORT_PREFIXES.items())),
-             vocabulary, iri]
+    parts = [_LAYOUT, _member_query(), queries.named(RELATIONS).text, resources.jsonld_context(CONTEXT),
+             repr(sorted(EXPORT_PREFIXES.items())), vocabulary, iri]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -204,7 +218,7 @@ def _render(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str
         _keep(backend, graph, [
             ox.Quad(ox.NamedNode(_name(catalog, entry, chunk[entry])), ox.NamedNode(_TEXT[kind]), ox.Literal(text), graph)
             for entry, rendering in rendered.items()
-            for kind, text in (*rendering.texts.items(), ("links", rendering.links))
+            for kind, text in ((k, f"{len(rendering.links)}\n{rendering.links}{t}") for k, t in rendering.texts.items())
         ])
         done.update(rendered)
     _drop(backend, stale)
@@ -313,7 +327,7 @@ def _stale(backend: store.EmbeddedStore, graph: ox.NamedNode, names: Mapping[str
     """The earlier renderings (other versions or keys) of the entries about to be rendered
     (``names``: the new rendering's name -> its entry)."""
     entries = {e for e in names.values()}
-    predicate = ox.NamedNode(_TEXT["links"])
+    predicate = ox.NamedNode(_TEXT["nt"])
     old = [q.subject for q in backend._store.quads_for_pattern(None, predicate, None, graph)  # noqa: SLF001
            if q.subject.value not in names and q.subject.value.split("/dcat-ap/", 1)[0] in entries]
     return [q for name in old for q in backend._store.quads_for_pattern(name, None, None, graph)]  # noqa: SLF001
@@ -345,7 +359,8 @@ def _catalog_part(
     if lines:
         scratch.load_default("\n".join(sorted(lines)).encode("utf-8") + b"\n", "nt", source="renderings")
     nt = scratch.dump_default("nt")
-    problems = dcat_ap_engine.leaks(catalog, scratch, restricted=RESTRICTED, members_of=iri, ntriples=nt)
+    problems = dcat_ap_engine.leaks(catalog, scratch, restricted=RESTRICTED, members_of=iri, ntriples=nt,
+                                    members={URIRef(e) for e in members})
     if problems:
         raise ExportError(f"the export failed its allow-list check ({len(problems)} problem(s)); nothing was written",
                           problems=tuple(problems))
@@ -370,17 +385,41 @@ def _json_nodes(
     catalog: Catalog, backend: store.EmbeddedStore, part: _CatalogPart, members: Mapping[str, str], texts: Mapping[str, str],
 ) -> list[str]:
     """Every node object, one per subject, in the order :func:`govdata_ld.dcat_ap_jsonld.from_ntriples`
-    writes them: a member with relations kept is written again from its N-Triples with them."""
+    writes them (IRIs, then blank nodes, by their text), as runs of lines: a member with relations
+    kept is written again from its N-Triples with them. Members' runs are taken whole where they
+    follow one another in that order (they do unless an entry's IRI and its nodes' sort around
+    another entry's); the catalog part's few nodes are put in between."""
     kept = {line for lines in part.relations.values() for line in lines}
     rest = b"".join(line + b"\n" for line in part.nt.splitlines() if line.decode("utf-8") + "\n" not in kept)
-    parts = [nodes_from_ntriples(rest)]
-    if part.relations:
-        nt = _read(catalog, backend, {e: members[e] for e in part.relations}, "nt")
-        parts += [nodes_from_ntriples((nt[e] + "".join(lines)).encode("utf-8")) for e, lines in part.relations.items()]
-    parts += [texts[e] for e in members if e not in part.relations]
-    nodes = [line for text in parts if text for line in text.split(",\n  ")]
-    nodes.sort(key=_node_order)
-    return [",\n  ".join(nodes)] if nodes else []
+    runs = {e: texts[e] for e in members if e not in part.relations}
+    for entry, lines in part.relations.items():
+        runs[entry] = nodes_from_ntriples((_stored(catalog, backend, entry, members[entry], "nt") + "".join(lines)).encode("utf-8"))
+    ordered = [runs[e] for e in sorted(runs) if runs[e]]
+    shared = [line for line in nodes_from_ntriples(rest).split(",\n  ") if line]
+    firsts = [_node_order(run) for run in ordered]
+    lasts = [_node_order(run[run.rfind('{"@id": "'):]) for run in ordered]
+    if any(f[0] or l[0] for f, l in zip(firsts, lasts, strict=True)) or any(lasts[i] >= firsts[i + 1] for i in range(len(ordered) - 1)):
+        lines = [line for run in ordered for line in run.split(",\n  ")] + shared  # runs interleave: sort every node
+        return sorted(lines, key=_node_order)
+    shared.sort(key=_node_order)
+    out: list[str] = []
+    at = 0
+    for line in shared:  # a catalog-part node goes before the first run it sorts before
+        key = _node_order(line)
+        found = bisect.bisect_left(firsts, key, lo=at)
+        out += ordered[at:found]
+        at = found
+        out.append(line)
+    return out + ordered[at:]
+
+
+def _stored(catalog: Catalog, backend: store.EmbeddedStore, entry: str, version: str, format: str) -> str:
+    """One member's own statements in one format, as kept (looked up by name)."""
+    graph = ox.NamedNode(catalog.minter.rendering_graph(KIND))
+    name = ox.NamedNode(_name(catalog, entry, version))
+    for quad in backend._store.quads_for_pattern(name, ox.NamedNode(_TEXT[format]), None, graph):  # noqa: SLF001
+        return _parts(quad.object.value)[1]
+    raise ExportError(f"the rendering of {entry} version {version} is gone")
 
 
 def _node_order(node: str) -> tuple[int, str]:

@@ -89,7 +89,6 @@ class GD(DefinedNamespace):
     publishedOn: URIRef
     reason: URIRef
     renderedJsonld: URIRef
-    renderedLinks: URIRef
     renderedNTriples: URIRef
     renderedTurtle: URIRef
     resourceFormat: URIRef

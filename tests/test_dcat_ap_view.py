@@ -152,3 +152,20 @@ def test_renderings_stay_out_of_every_other_export(related: tuple[Catalog, dict[
     for profile in ("dcat-ap", "sharing"):
         graph = Graph().parse(data=export_dcat_ap(catalog, profile, "ntriples", check=False), format="nt")
         assert not any("/dcat-ap/" in str(s) or str(p).startswith(str(GD) + "rendered") for s, p, _ in graph)
+
+
+def test_json_ld_nodes_keep_the_query_paths_order_when_members_runs_interleave() -> None:
+    """Members' runs of node objects are taken whole where they follow one another; where an
+    entry's IRI sorts between another entry and its nodes (``-`` sorts before ``/``), every node is
+    sorted, as the query path writes them."""
+    def run(*ids: str) -> str:
+        return ",\n  ".join(f'{{"@id": "{i}"}}' for i in ids)
+
+    shared = dcat_ap_view._CatalogPart(b'<http://x/c> <http://x/p> "v" .\n<http://x/z> <http://x/p> "v" .\n', None, {})  # type: ignore[arg-type]
+    apart = {"http://x/e": run("http://x/e", "http://x/e/contact"), "http://x/f": run("http://x/f")}
+    joined = dcat_ap_view._json_nodes(None, None, shared, dict.fromkeys(apart, "1"), apart)  # type: ignore[arg-type]
+    assert joined == [run("http://x/c").replace('}', ', "http://x/p": "v"}'), apart["http://x/e"], apart["http://x/f"],
+                      run("http://x/z").replace('}', ', "http://x/p": "v"}')]
+    interleaved = {"http://x/e": run("http://x/e", "http://x/e/contact"), "http://x/e-1": run("http://x/e-1")}
+    lines = dcat_ap_view._json_nodes(None, None, shared, dict.fromkeys(interleaved, "1"), interleaved)  # type: ignore[arg-type]
+    assert [line.split('"')[3] for line in lines] == ["http://x/c", "http://x/e", "http://x/e-1", "http://x/e/contact", "http://x/z"]
