@@ -68,6 +68,7 @@ slower: at 100,000 entries one block of 2,000 members took 24.5 s, four blocks o
 _TEXT = {"nt": str(GD.renderedNTriples), "turtle": str(GD.renderedTurtle), "json-ld": str(GD.renderedJsonld)}
 """The predicate of each format's text. A text starts with the member's links, so that one
 scan reads both: ``{length of the links}\\n{links}{the member's own statements}``."""
+_OF = ox.NamedNode(str(GD.renderingOf))
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DATASET = "http://www.w3.org/ns/dcat#Dataset"
 _VERSION = ox.NamedNode("http://www.w3.org/ns/dcat#version")
@@ -211,15 +212,17 @@ def _render(catalog: Catalog, backend: store.EmbeddedStore, members: Mapping[str
     ordered = sorted(members)
     log.info("rendering %d member(s) of the open catalog for its DCAT-AP export", len(ordered))
     graph = ox.NamedNode(catalog.minter.rendering_graph(KIND))
-    stale = _stale(backend, graph, {_name(catalog, e, v): e for e, v in members.items()})
+    names = {e: _name(catalog, e, v) for e, v in members.items()}
+    stale = _stale(backend, graph, names)
     for start in range(0, len(ordered), CHUNK):
         chunk = {e: members[e] for e in ordered[start:start + CHUNK]}
         rendered = _render_chunk(catalog, backend, chunk)
-        _keep(backend, graph, [
-            ox.Quad(ox.NamedNode(_name(catalog, entry, chunk[entry])), ox.NamedNode(_TEXT[kind]), ox.Literal(text), graph)
-            for entry, rendering in rendered.items()
-            for kind, text in ((k, f"{len(rendering.links)}\n{rendering.links}{t}") for k, t in rendering.texts.items())
-        ])
+        quads = [ox.Quad(ox.NamedNode(names[entry]), _OF, ox.NamedNode(entry), graph) for entry in rendered]
+        quads += [
+            ox.Quad(ox.NamedNode(names[entry]), ox.NamedNode(_TEXT[kind]), ox.Literal(f"{len(rendering.links)}\n{rendering.links}{text}"), graph)
+            for entry, rendering in rendered.items() for kind, text in rendering.texts.items()
+        ]
+        _keep(backend, graph, quads)
         done.update(rendered)
     _drop(backend, stale)
     return done
@@ -325,11 +328,10 @@ def _drop(backend: store.EmbeddedStore, quads: list[ox.Quad]) -> None:
 
 def _stale(backend: store.EmbeddedStore, graph: ox.NamedNode, names: Mapping[str, str]) -> list[ox.Quad]:
     """The earlier renderings (other versions or keys) of the entries about to be rendered
-    (``names``: the new rendering's name -> its entry)."""
-    entries = {e for e in names.values()}
-    predicate = ox.NamedNode(_TEXT["nt"])
-    old = [q.subject for q in backend._store.quads_for_pattern(None, predicate, None, graph)  # noqa: SLF001
-           if q.subject.value not in names and q.subject.value.split("/dcat-ap/", 1)[0] in entries]
+    (``names``: entry -> its new rendering's name), found by their ``gd:renderingOf``."""
+    old = [q.subject for entry, name in names.items()
+           for q in backend._store.quads_for_pattern(None, _OF, ox.NamedNode(entry), graph)  # noqa: SLF001
+           if q.subject.value != name]
     return [q for name in old for q in backend._store.quads_for_pattern(name, None, None, graph)]  # noqa: SLF001
 
 

@@ -91,6 +91,7 @@ class GD(DefinedNamespace):
     renderedJsonld: URIRef
     renderedNTriples: URIRef
     renderedTurtle: URIRef
+    renderingOf: URIRef
     resourceFormat: URIRef
     searchText: URIRef
     sequence: URIRef
