@@ -113,9 +113,13 @@ def shared_catalog() -> Iterator[Catalog]:
 
 
 def put_statements(catalog: Catalog, batch: list[Entry]) -> set[tuple[object, ...]]:
-    """What ``Catalog.put`` writes for these (new) entries: the content of their graphs."""
+    """What ``Catalog.put`` writes for these (new) entries: the content of their graphs, and
+    nothing anywhere else (the store grows by exactly that)."""
+    before = len(catalog)
     catalog.put(*batch)
-    return {q for e in batch for q in catalog._store.quads(catalog.minter.entry(e.code))}  # noqa: SLF001
+    written = {q for e in batch for q in catalog._store.quads(catalog.minter.entry(e.code))}  # noqa: SLF001
+    assert len(catalog) - before == len(written)
+    return written
 
 
 def bulk_statements(batch: list[Entry]) -> set[tuple[object, ...]]:
