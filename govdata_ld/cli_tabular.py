@@ -13,13 +13,14 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
+from . import bulk_import
 from .catalog import Catalog
 from .cli import CommandError, cli, open_store
 from .errors import GovDataError
 from .graphs import WriteSummary
 from .namespaces import PREFIXES
 from .settings import Settings
-from .tabular import SHEET_FORMATS, SheetImport, read_sheets, to_graph, write_template
+from .tabular import SHEET_FORMATS, SheetImport, read_sheets, to_graph, to_turtle, write_template
 
 RDF_SUFFIXES = (".ttl", ".jsonld", ".rdf", ".xml", ".nt", ".trig")
 """Inputs of ``import`` read as DCAT-AP (by :func:`govdata_ld.dcat_ap_import.import_dcat_ap`)."""
@@ -90,17 +91,21 @@ def import_command(ctx: click.Context, sheets: tuple[str, ...], output: str | No
     if result is not None:
         _report(result)
     if output is not None:
-        graph = to_graph(result.entries if result else (), settings=settings)
-        for other in graphs:
-            graph += other
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        text = graph.serialize(format="turtle")
+        entries = result.entries if result else ()
+        if graphs:  # DCAT-AP files: one rdflib graph with the sheets' entries
+            graph = to_graph(entries, settings=settings)
+            for other in graphs:
+                graph += other
+            for prefix, namespace in PREFIXES.items():
+                graph.bind(prefix, namespace)
+            text = graph.serialize(format="turtle")
+        else:  # sheets alone: written by the engine (rdflib's Turtle writer slows down with the entries' count)
+            text = to_turtle(entries, settings=settings).decode("utf-8")
         if output == "-":
             click.echo(text)
         else:
             _write_text(Path(output), text)
-            click.echo(f"wrote {len(result.entries) if result else 0} entries and {len(graph)} statements to {output}", err=True)
+            click.echo(f"wrote {len(entries)} entries to {output}", err=True)
         return
     with open_store(ctx) as catalog:
         try:
@@ -108,7 +113,7 @@ def import_command(ctx: click.Context, sheets: tuple[str, ...], output: str | No
                 summary = _load_graphs(catalog, result, graphs, settings)
             else:
                 assert result is not None
-                summary = catalog.put(*result.entries)
+                summary = bulk_import.import_entries(catalog, result.entries)  # many new entries: in batches
         except GovDataError as exc:
             raise CommandError(str(exc)) from exc
     click.echo(

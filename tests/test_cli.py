@@ -120,3 +120,34 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     result = subprocess.run([sys.executable, "-m", "govdata_ld", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_import_of_many_new_entries_takes_the_bulk_path_and_minus_o_writes_the_same_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``govdata-ld import`` loads a large sheet of new entries through the bulk path (batches,
+    rolled back on failure: docs/spreadsheets.md), and ``-o`` writes the statements a store gets."""
+    from rdflib import Graph
+
+    from govdata_ld import Catalog, bulk_import, store
+    from govdata_ld.tabular import read_sheets, to_graph
+
+    from .test_bulk_import import SETTINGS, contents, sheet
+
+    monkeypatch.setattr(bulk_import, "BULK_THRESHOLD", 3)
+    monkeypatch.setattr(bulk_import, "BATCH_ENTRIES", 3)
+    loads: list[int] = []
+    original = store.EmbeddedStore.bulk_load_nquads
+    monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads", lambda self, data: (loads.append(len(data)), original(self, data))[1])
+    path, out = sheet(tmp_path, 7), tmp_path / "out.ttl"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", str(tmp_path / "store"), "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "7 added" in result.output and len(loads) == 3  # batches of 3, 3 and 1
+    result = runner.invoke(cli, ["--store", "memory", "import", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with Catalog.open(tmp_path / "store", settings=SETTINGS) as catalog:
+        stored = {q[:3] for q in contents(catalog) if str(q[3]).startswith(catalog.minter.entry_space)}  # the entry graphs
+    written = set(Graph().parse(out))
+    assert written == set(to_graph(read_sheets(path, settings=SETTINGS).entries, settings=SETTINGS))  # the record mapping
+    assert written <= stored  # and the store adds its version numbers
