@@ -218,7 +218,7 @@ def measure_import(rows: int, runs: int, *, store: bool = True, skip: tuple[str,
 
             backend = embedded.EmbeddedStore(fresh("floor"))
             for path, _ in batches:  # type: ignore[union-attr]
-                backend.bulk_load_nquads(Path(path).read_bytes())
+                backend._bulk_load_nquads(Path(path).read_bytes())
             backend.close()
 
         timed: dict[str, Callable[[], object]] = {

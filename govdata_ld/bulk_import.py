@@ -81,7 +81,7 @@ def import_entries(catalog: Catalog, entries: Sequence[Entry]) -> WriteSummary:
         if not isinstance(backend, store.EmbeddedStore) or len(entries) <= BULK_THRESHOLD:
             return catalog.put(*entries)
         names = [catalog.minter.entry(e.code) for e in entries]
-        if len(set(names)) != len(names) or backend.holding(names):
+        if len(set(names)) != len(names) or backend._holding(names):
             return catalog.put(*entries)  # revisions, or an entry given twice (put refuses it)
         return _bulk(catalog, backend, sorted(zip(names, entries), key=lambda pair: pair[0]))
 
@@ -245,7 +245,7 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
     intent = [f"{_iri(activity)} {_iri(RDF.type)} {_iri(PROV.Activity)}{tail}",
               f"{_iri(activity)} {_iri(PROV.startedAtTime)} {_nt(started)}{tail}"]
     intent += [head + _iri(name) + tail for name, _ in pairs]
-    backend.load_nquads("".join(intent).encode("utf-8"))
+    backend._load_nquads("".join(intent).encode("utf-8"))
     names = [name for name, _ in pairs]
     written = 0
     try:
@@ -267,11 +267,11 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
                 del lines
                 if loading is not None:
                     loading.result()
-                loading = loader.submit(backend.bulk_load_nquads, data)
+                loading = loader.submit(backend._bulk_load_nquads, data)
                 del data
             if loading is not None:
                 loading.result()
-        backend.drop_graphs([graph])  # one transaction: the import is done
+        backend._drop_graphs([graph])  # one transaction: the import is done
         backend.flush()
     except BaseException:
         _roll_back(backend, names, graph, activity)
@@ -282,8 +282,8 @@ def _bulk(catalog: Catalog, backend: store.EmbeddedStore, pairs: list[tuple[URIR
 
 def _roll_back(backend: store.EmbeddedStore, names: list[URIRef], graph: URIRef, activity: URIRef) -> None:
     try:
-        backend.drop_graphs(names)
-        backend.drop_graphs([graph])
+        backend._drop_graphs(names)
+        backend._drop_graphs([graph])
         backend.flush()
     except StoreError as exc:
         log.error("bulk import %s failed and could not be rolled back (%s); the next open of the store "
@@ -309,8 +309,8 @@ def recover(backend: store.EmbeddedStore, minter: Minter) -> int:
     for activity, names in activities.items():
         log.warning("bulk import %s did not finish (the process writing it stopped): rolling back its %d entry "
                     "graph(s)", activity, len(names))
-        backend.drop_graphs(names)
+        backend._drop_graphs(names)
         dropped += len(names)
-    backend.drop_graphs([graph])
+    backend._drop_graphs([graph])
     backend.flush()
     return dropped

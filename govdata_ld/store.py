@@ -401,8 +401,9 @@ class EmbeddedStore:
                 (self.path / OWNER_FILE).unlink(missing_ok=True)
 
     # -- the bulk import of new entries (govdata_ld.bulk_import) --------------------------------
+    # Embedded only, so outside the interface the remote store mirrors (tests/test_stores.py).
 
-    def holding(self, graphs: Iterable[URIRef]) -> set[URIRef]:
+    def _holding(self, graphs: Iterable[URIRef]) -> set[URIRef]:
         """Those of the named graphs that hold at least one statement."""
         found = set()
         for name in graphs:
@@ -410,7 +411,7 @@ class EmbeddedStore:
                 found.add(name)
         return found
 
-    def load_nquads(self, data: bytes) -> None:
+    def _load_nquads(self, data: bytes) -> None:
         """Add N-Quads text as one transaction (all of it or none).
 
         Raises:
@@ -421,7 +422,7 @@ class EmbeddedStore:
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"insert failed, nothing was written: {exc}") from exc
 
-    def bulk_load_nquads(self, data: bytes) -> None:
+    def _bulk_load_nquads(self, data: bytes) -> None:
         """Add N-Quads text through the engine's bulk loader: several times faster than a
         transaction and bounded in memory, but not atomic (a failure or a crash may leave part of
         it written: the caller records what it writes and removes it on failure).
@@ -434,7 +435,7 @@ class EmbeddedStore:
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"bulk load failed, part of it may be written: {exc}") from exc
 
-    def drop_graphs(self, graphs: Iterable[URIRef]) -> None:
+    def _drop_graphs(self, graphs: Iterable[URIRef]) -> None:
         """Remove named graphs with all their statements, each graph in its own transaction.
 
         Raises:

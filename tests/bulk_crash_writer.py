@@ -20,14 +20,14 @@ from tests.test_bulk_import import sample  # noqa: E402
 
 def main(location: str, first: int, count: int, batch: int) -> None:
     bulk_import.BATCH_ENTRIES = batch
-    load = store.EmbeddedStore.bulk_load_nquads
+    load = store.EmbeddedStore._bulk_load_nquads
     batches = iter(range(1, 10**6))
 
     def announced(self: store.EmbeddedStore, data: bytes) -> None:
         load(self, data)
         print("batch", next(batches), flush=True)
 
-    store.EmbeddedStore.bulk_load_nquads = announced  # type: ignore[method-assign]
+    store.EmbeddedStore._bulk_load_nquads = announced  # type: ignore[method-assign]
     entries = [sample(n) for n in range(first, first + count)]
     with Catalog.open(Path(location), settings=Settings()) as catalog:
         print("ready", flush=True)

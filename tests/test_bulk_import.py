@@ -205,8 +205,8 @@ def test_a_large_sheet_of_new_entries_takes_the_bulk_path_and_writes_what_put_wr
 ) -> None:
     path = sheet(tmp_path, 10)
     loads: list[int] = []
-    original = store.EmbeddedStore.bulk_load_nquads
-    monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads",
+    original = store.EmbeddedStore._bulk_load_nquads
+    monkeypatch.setattr(store.EmbeddedStore, "_bulk_load_nquads",
                         lambda self, data: (loads.append(len(data)), original(self, data))[1])
     with Catalog.open(tmp_path / "bulk", settings=SETTINGS) as bulk, Catalog.open("memory", settings=SETTINGS) as put:
         summary = import_sheets(bulk, path).summary
@@ -225,7 +225,7 @@ def test_revisions_and_small_imports_go_through_put(tmp_path: Path, small_batche
 
     with Catalog.open(tmp_path / "store", settings=SETTINGS) as catalog:
         catalog.put(sample(2))
-        monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads", refuse)
+        monkeypatch.setattr(store.EmbeddedStore, "_bulk_load_nquads", refuse)
         summary = import_sheets(catalog, sheet(tmp_path, 6)).summary  # one of the six is known
         assert summary is not None and summary.revised == ("301017/000002",) and len(summary.added) == 5
         summary = import_sheets(catalog, sheet(tmp_path, 3, first=20)).summary  # not more than the threshold
@@ -234,7 +234,7 @@ def test_revisions_and_small_imports_go_through_put(tmp_path: Path, small_batche
 
 def test_a_failure_in_a_batch_rolls_the_import_back_at_once(tmp_path: Path, small_batches: None,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    original = store.EmbeddedStore.bulk_load_nquads
+    original = store.EmbeddedStore._bulk_load_nquads
     calls = iter(range(100))
 
     def fail_third(self: store.EmbeddedStore, data: bytes) -> None:
@@ -246,7 +246,7 @@ def test_a_failure_in_a_batch_rolls_the_import_back_at_once(tmp_path: Path, smal
     with Catalog.open(tmp_path / "store", settings=SETTINGS) as catalog:
         catalog.put(sample(100))
         before = contents(catalog)
-        monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads", fail_third)
+        monkeypatch.setattr(store.EmbeddedStore, "_bulk_load_nquads", fail_third)
         with pytest.raises(StoreError, match="disk full"):
             import_sheets(catalog, sheet(tmp_path, 10))
         assert contents(catalog) == before
@@ -268,7 +268,7 @@ def test_an_unfinished_import_is_rolled_back_on_the_next_open(tmp_path: Path, sm
     class Died(BaseException):
         """Stands for the process dying: no rollback runs."""
 
-    original = store.EmbeddedStore.bulk_load_nquads
+    original = store.EmbeddedStore._bulk_load_nquads
     calls = iter(range(100))
 
     def die_in_third(self: store.EmbeddedStore, data: bytes) -> None:
@@ -281,7 +281,7 @@ def test_an_unfinished_import_is_rolled_back_on_the_next_open(tmp_path: Path, sm
         catalog.put(sample(100))
         before = contents(catalog)
     catalog = Catalog.open(location, settings=SETTINGS)
-    monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads", die_in_third)
+    monkeypatch.setattr(store.EmbeddedStore, "_bulk_load_nquads", die_in_third)
     monkeypatch.setattr(bulk_import, "_roll_back", lambda *args: None)
     with pytest.raises(Died):
         import_sheets(catalog, sheet(tmp_path, 10))

@@ -71,7 +71,7 @@ def test_sigkill_during_the_batches_leaves_nothing_of_the_import(tmp_path: Path,
         if "done" in out:  # it finished before the kill: a whole import, rolled back by hand below
             landed.append(cycle)
             with Catalog.open(location, settings=Settings()) as catalog:
-                catalog._store.drop_graphs(catalog.minter.entry(sample(n).code)  # noqa: SLF001
+                catalog._store._drop_graphs(catalog.minter.entry(sample(n).code)  # noqa: SLF001
                                            for n in range(1000, 1000 + COUNT))
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="govdata_ld.bulk_import"):
