@@ -137,8 +137,8 @@ def test_import_of_many_new_entries_takes_the_bulk_path_and_minus_o_writes_the_s
     monkeypatch.setattr(bulk_import, "BULK_THRESHOLD", 3)
     monkeypatch.setattr(bulk_import, "BATCH_ENTRIES", 3)
     loads: list[int] = []
-    original = store.EmbeddedStore.bulk_load_nquads
-    monkeypatch.setattr(store.EmbeddedStore, "bulk_load_nquads", lambda self, data: (loads.append(len(data)), original(self, data))[1])
+    original = store.EmbeddedStore._bulk_load_nquads
+    monkeypatch.setattr(store.EmbeddedStore, "_bulk_load_nquads", lambda self, data: (loads.append(len(data)), original(self, data))[1])
     path, out = sheet(tmp_path, 7), tmp_path / "out.ttl"
     runner = CliRunner()
     result = runner.invoke(cli, ["--store", str(tmp_path / "store"), "import", str(path)])
