@@ -114,7 +114,6 @@ QUERIES: dict[Profile, tuple[str, tuple[str, ...]]] = {
 }
 """The query of each profile and the city catalogs it is run on."""
 
-
 _SHOWN = 20
 """How many entries a failed allow-list check names."""
 
