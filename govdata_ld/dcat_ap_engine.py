@@ -199,8 +199,8 @@ def restricted(text: str, variable: str, terms: Collection[Node]) -> str:
     ['VALUES', '(?e)']
     """
     toks = list(tokens(text))
-    where = next((i + 1 for i, t in enumerate(toks) if t.text.upper() == "WHERE" and i + 1 < len(toks)), None)
-    if where is None or toks[where].kind != "open":
+    where = _where(toks)
+    if where is None:
         raise QueryError("a query to restrict needs a WHERE clause")
     at = toks[where].end
     return text[:at] + "\n" + fill("{values}", [variable], [(t,) for t in terms]) + text[at:]
@@ -224,10 +224,16 @@ class _Union:
         return self.text[:self.start] + "\n  " + "\n  UNION ".join(branches) + "\n" + self.text[self.end:]
 
 
+def _where(toks: Sequence[Token]) -> int | None:
+    """The index of the brace that opens the WHERE clause, or None."""
+    where = next((i + 1 for i, t in enumerate(toks) if t.text.upper() == "WHERE" and i + 1 < len(toks)), None)
+    return where if where is not None and toks[where].kind == "open" else None
+
+
 def _union(text: str) -> _Union | None:
     toks = list(tokens(text))
-    where = next((i + 1 for i, t in enumerate(toks) if t.text.upper() == "WHERE" and i + 1 < len(toks)), None)
-    if where is None or toks[where].kind != "open":
+    where = _where(toks)
+    if where is None:
         return None
     end = _matching(toks, where)
     branches: list[tuple[int, int]] = []

@@ -236,7 +236,7 @@ def _nodes(subjects: dict[str, dict[str, list[_Value]]]) -> str:
     ``,`` and a line break. The C JSON encoder writes all nodes in one call (with an indent,
     Python's encoder is about four times slower): each node wrapped in a list, so that ``}], [{``
     stands only between nodes, unless a text holds it (then each node is written on its own)."""
-    ordered = sorted(subjects.items(), key=lambda item: (1, item[0][2:]) if item[0].startswith("_:") else (0, item[0]))
+    ordered = sorted(subjects.items(), key=lambda item: subject_order(item[0]))
     nodes = [_node(subject, properties) for subject, properties in ordered]
     if not nodes:
         return ""
@@ -247,6 +247,11 @@ def _nodes(subjects: dict[str, dict[str, list[_Value]]]) -> str:
 
 
 _BETWEEN = "}], [{"
+
+
+def subject_order(subject: str) -> tuple[int, str]:
+    """Where a node object stands in ``@graph``: IRIs, then blank nodes (``_:label``), by their text."""
+    return (1, subject[2:]) if subject.startswith("_:") else (0, subject)
 
 
 def _node(subject: str, properties: dict[str, list[_Value]]) -> dict[str, Any]:

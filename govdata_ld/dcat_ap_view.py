@@ -46,7 +46,7 @@ from rdflib.term import Node
 
 from . import dcat_ap_engine, queries, resources, store
 from .dcat_ap_engine import EXPORT_PREFIXES, RESTRICTED
-from .dcat_ap_jsonld import CONTEXT, assemble, nodes_from_ntriples
+from .dcat_ap_jsonld import CONTEXT, assemble, nodes_from_ntriples, subject_order
 from .errors import ExportError
 from .namespaces import GD
 from .sparql_values import fill
@@ -425,6 +425,5 @@ def _stored(catalog: Catalog, backend: store.EmbeddedStore, entry: str, version:
 
 
 def _node_order(node: str) -> tuple[int, str]:
-    """The order of :func:`govdata_ld.dcat_ap_jsonld.from_ntriples`: IRIs, then blank nodes, by their text."""
-    subject = node[len('{"@id": "'):node.index('"', len('{"@id": "'))]
-    return (1, subject[2:]) if subject.startswith("_:") else (0, subject)
+    """A written node object's place in the order :func:`govdata_ld.dcat_ap_jsonld.from_ntriples` writes."""
+    return subject_order(node[len('{"@id": "'):node.index('"', len('{"@id": "'))])
